@@ -1,0 +1,74 @@
+// Which armed timer expires first: a tournament tree over the timers' deadlines, so that
+// re-arming one timer costs log2(timers) comparisons instead of a scan of every timer.
+// Leaf `leaves + N` holds timer N; each inner node holds the earlier of its two children,
+// the lower timer number on a tie (the left child always covers the lower numbers).
+
+import { MAX_TIMERS } from "./registers";
+import { NEVER, numTimers, timer } from "./state";
+
+const NODES: u32 = 2 * MAX_TIMERS;
+const NODE_DEADLINE: usize = memory.data(<i32>(NODES * 8), 8);
+const NODE_TIMER: usize = memory.data(<i32>(NODES * 4), 4);
+let leaves: u32 = 4;
+
+// @ts-ignore: decorator
+@inline function deadlineAt(node: u32): u64 {
+  return load<u64>(NODE_DEADLINE + (<usize>node << 3));
+}
+
+// @ts-ignore: decorator
+@inline function timerAt(node: u32): u32 {
+  return load<u32>(NODE_TIMER + (<usize>node << 2));
+}
+
+// @ts-ignore: decorator
+@inline function setNode(node: u32, deadline: u64, n: u32): void {
+  store<u64>(NODE_DEADLINE + (<usize>node << 3), deadline);
+  store<u32>(NODE_TIMER + (<usize>node << 2), n);
+}
+
+// Rebuild the tree from every timer's `deadline` (after configuration or restore).
+export function rebuildDeadlines(): void {
+  let l: u32 = 2;
+  while (l < numTimers) l <<= 1;
+  leaves = l;
+  for (let n: u32 = 0; n < l; n++) {
+    setNode(l + n, n < numTimers ? timer(n).deadline : NEVER, n);
+  }
+  for (let node = l - 1; node >= 1; node--) pickEarlier(node);
+}
+
+// @ts-ignore: decorator
+@inline function pickEarlier(node: u32): void {
+  const left = node << 1;
+  const dl = deadlineAt(left);
+  const dr = deadlineAt(left + 1);
+  if (dr < dl) setNode(node, dr, timerAt(left + 1));
+  else setNode(node, dl, timerAt(left));
+}
+
+// Record timer n's new deadline (NEVER to disarm) and `ticks`, the counter ticks since the
+// last enable at that deadline.
+export function setDeadline(n: u32, deadline: u64, ticks: u64): void {
+  const t = timer(n);
+  t.deadline = deadline;
+  t.ticks = ticks;
+  let node = leaves + n;
+  setNode(node, deadline, n);
+  while (node > 1) {
+    node >>= 1;
+    pickEarlier(node);
+  }
+}
+
+export function disarm(n: u32): void {
+  setDeadline(n, NEVER, 0);
+}
+
+export function earliestDeadline(): u64 {
+  return deadlineAt(1);
+}
+
+export function earliestTimer(): u32 {
+  return timerAt(1);
+}

@@ -1,0 +1,79 @@
+// Everything that leaves the device: route line levels, the PIT-enable output and FSB (MSI)
+// writes. Each becomes a record in the event queue, stamped with the device's current time,
+// which the host drains (layout in abi.ts and docs/abi.md).
+
+import { EVENT_CAPACITY, EVENT_LINE, EVENT_MSI, EVENT_PIT, EVENT_PULSE, EVENT_SIZE } from "./abi";
+import { block } from "./state";
+
+// The queue: a 16-byte header (u32 count, capacity, record size, reserved), then the records.
+// The count lives in memory so that a host can follow it without a call.
+export const QUEUE_HEADER_SIZE: u32 = 16;
+export const QUEUE: usize = memory.data(<i32>(QUEUE_HEADER_SIZE + EVENT_CAPACITY * EVENT_SIZE), 16);
+const RECORDS: usize = QUEUE + QUEUE_HEADER_SIZE;
+store<u32>(QUEUE, EVENT_CAPACITY, 4);
+store<u32>(QUEUE, EVENT_SIZE, 8);
+
+// @ts-ignore: decorator
+@inline
+export function eventCount(): u32 {
+  return load<u32>(QUEUE);
+}
+
+export function freeEventSlots(): u32 {
+  return EVENT_CAPACITY - eventCount();
+}
+
+// Drop the first `n` events (all of them if n >= the count); later ones move to the front.
+export function consumeEvents(n: u32): void {
+  const count = eventCount();
+  if (n >= count) {
+    store<u32>(QUEUE, 0);
+    return;
+  }
+  memory.copy(RECORDS, RECORDS + <usize>n * EVENT_SIZE, <usize>(count - n) * EVENT_SIZE);
+  store<u32>(QUEUE, count - n);
+}
+
+function push(kind: u32, a: u32, b: u32): void {
+  const n = eventCount();
+  // Callers reserve room first (advance: one slot per expiry, other calls
+  // EVENTS_PER_CALL_MAX); this bound only keeps a broken caller inside the queue.
+  if (n >= EVENT_CAPACITY) return;
+  const p = RECORDS + <usize>n * EVENT_SIZE;
+  store<u64>(p, block.now);
+  store<u32>(p, kind, 8);
+  store<u32>(p, a, 12);
+  store<u32>(p, b, 16);
+  store<u32>(QUEUE, n + 1);
+}
+
+// Drive a route line; only changes of level are reported.
+export function setLine(line: u32, high: bool): void {
+  const bit: u32 = 1 << line;
+  const lines = block.lines;
+  if (((lines & bit) != 0) == high) return;
+  block.lines = lines ^ bit;
+  push(EVENT_LINE, line, <u32>high);
+}
+
+// An edge interrupt: the line goes high and back low at the same instant. On a line that is
+// already high (held by a level-triggered timer sharing it) only the fall is a change.
+export function pulseLine(line: u32): void {
+  const bit: u32 = 1 << line;
+  if (block.lines & bit) {
+    block.lines ^= bit;
+    push(EVENT_LINE, line, 0);
+  } else {
+    push(EVENT_PULSE, line, 0);
+  }
+}
+
+export function setPitEnable(high: bool): void {
+  if ((block.pitEnable != 0) == high) return;
+  block.pitEnable = <u32>high;
+  push(EVENT_PIT, <u32>high, 0);
+}
+
+export function sendMsi(address: u32, data: u32): void {
+  push(EVENT_MSI, address, data);
+}

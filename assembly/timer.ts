@@ -1,0 +1,192 @@
+// One comparator: its registers, how it is programmed and armed, what happens when it
+// expires, and how it raises and lowers its interrupt.
+
+import { horizonTicks, ticksSinceEnable } from "./clock";
+import { disarm, setDeadline } from "./deadlines";
+import { pulseLine, sendMsi, setLine } from "./outputs";
+import {
+  ENABLE_CNF, LEG_RT_CNF, LEGACY_TIMER0_LINE, LEGACY_TIMER1_LINE, TN_32MODE_CNF,
+  TN_COMPARATOR, TN_CONF, TN_CONF_WRITE_MASK, TN_FSB_EN_CNF, TN_FSB_ROUTE, TN_INT_ENB_CNF,
+  TN_INT_ROUTE_CNF_MASK, TN_INT_ROUTE_CNF_SHIFT, TN_INT_TYPE_CNF, TN_TYPE_CNF, TN_VAL_SET_CNF,
+} from "./registers";
+import { ARMED_BEFORE, block, periodNs, timer, WRAP_PENDING } from "./state";
+
+const LOW32: u64 = 0xffff_ffff;
+const HIGH32: u64 = 0xffff_ffff_0000_0000;
+const WRAP32: u64 = 0x1_0000_0000;
+// A periodic timer is never armed less than this long after its previous deadline.
+const STORM_GUARD_NS: u64 = 1000;
+
+// Replace `len` bits (32 or 64) of `old` at bit `shift` (0 or 32) with `value`.
+// @ts-ignore: decorator
+@inline
+export function deposit(old: u64, shift: u32, len: u32, value: u64): u64 {
+  if (len == 64) return value;
+  const mask = LOW32 << shift;
+  return (old & ~mask) | ((value << shift) & mask);
+}
+
+// --- Interrupt delivery ------------------------------------------------------------------------
+
+// The line timer n drives: IRQ0 / IRQ8 for timers 0 / 1 under legacy replacement, else
+// Tn_INT_ROUTE_CNF (not checked against the route capability, as QEMU does).
+function route(n: u32, conf: u64): u32 {
+  if (n <= 1 && (block.genConf & LEG_RT_CNF)) {
+    return n == 0 ? LEGACY_TIMER0_LINE : LEGACY_TIMER1_LINE;
+  }
+  return <u32>((conf >> TN_INT_ROUTE_CNF_SHIFT) & TN_INT_ROUTE_CNF_MASK);
+}
+
+export function raise(n: u32): void {
+  const conf = timer(n).conf;
+  const bit: u64 = 1 << n;
+  if (conf & TN_INT_TYPE_CNF) block.isr |= bit;
+  else block.isr &= ~bit;
+  if ((conf & TN_INT_ENB_CNF) && (block.genConf & ENABLE_CNF)) {
+    if (conf & TN_FSB_EN_CNF) {
+      const fsb = timer(n).fsb;
+      sendMsi(<u32>(fsb >> 32), <u32>fsb);
+    } else if (conf & TN_INT_TYPE_CNF) {
+      setLine(route(n, conf), true);
+    } else {
+      pulseLine(route(n, conf));
+    }
+  } else if (!(conf & TN_FSB_EN_CNF)) {
+    setLine(route(n, conf), false);
+  }
+}
+
+export function lower(n: u32): void {
+  const conf = timer(n).conf;
+  block.isr &= ~(<u64>1 << n);
+  if (!(conf & TN_FSB_EN_CNF)) setLine(route(n, conf), false);
+}
+
+// --- Arming ------------------------------------------------------------------------------------
+
+// Arm timer n for the moment the counter reaches x; `ticks` = ticks since enable at now.
+function arm(n: u32, x: u64, ticks: u64): void {
+  const t = timer(n);
+  const cur = block.base + ticks;
+  let deadline: u64;
+  if (x <= cur) {
+    deadline = block.now; // a comparator in the past fires at the next advance
+  } else {
+    const ahead = x - cur;
+    if (ahead > horizonTicks - ticks) {
+      disarm(n); // later than MAX_TIME: it would never fire
+      return;
+    }
+    ticks += ahead;
+    deadline = block.tEnable + ticks * periodNs;
+  }
+  if ((t.conf & TN_TYPE_CNF) && (t.flags & ARMED_BEFORE) && deadline - t.last < STORM_GUARD_NS) {
+    deadline = t.last + STORM_GUARD_NS;
+    ticks = (deadline - block.tEnable) / periodNs;
+  }
+  t.last = deadline;
+  t.flags |= ARMED_BEFORE;
+  setDeadline(n, deadline, ticks);
+}
+
+// (Re)program timer n from its registers; only while ENABLE_CNF is set.
+export function program(n: u32): void {
+  const t = timer(n);
+  const ticks = ticksSinceEnable();
+  const cur = block.base + ticks;
+  t.flags &= ~WRAP_PENDING;
+  let cmp64 = t.cmp;
+  if (t.conf & TN_32MODE_CNF) {
+    cmp64 = (cur & HIGH32) | (cmp64 & LOW32);
+    if (cmp64 < cur) cmp64 += WRAP32;
+    t.cmp64 = cmp64;
+    // A 32-bit one-shot interrupts at the counter's next 32-bit wrap on its way to cmp64.
+    const wrap = (cur | LOW32) + 1;
+    if (!(t.conf & TN_TYPE_CNF) && cmp64 > wrap) {
+      t.flags |= WRAP_PENDING;
+      arm(n, wrap, ticks);
+      return;
+    }
+  } else {
+    t.cmp64 = cmp64;
+  }
+  arm(n, cmp64, ticks);
+}
+
+// Timer n's deadline has come (the caller has set the device's time to it).
+export function expire(n: u32, ticks: u64): void {
+  const t = timer(n);
+  const conf = t.conf;
+  const period = t.period;
+  if ((conf & TN_TYPE_CNF) && period != 0) {
+    // Skip to the first multiple of the period past the counter, in one step.
+    const cur = block.base + ticks;
+    let cmp64 = t.cmp64;
+    if (cur >= cmp64) {
+      const late = cur - cmp64;
+      cmp64 += late < period ? period : period * (late / period + 1);
+      t.cmp64 = cmp64;
+    }
+    t.cmp = conf & TN_32MODE_CNF ? cmp64 & LOW32 : cmp64;
+    arm(n, cmp64, ticks);
+  } else if (t.flags & WRAP_PENDING) {
+    t.flags &= ~WRAP_PENDING;
+    arm(n, t.cmp64, ticks);
+  } else {
+    disarm(n);
+  }
+  if (conf & TN_INT_ENB_CNF) {
+    raise(n);
+  } else {
+    // Only the status bit changes; the line is left alone.
+    const bit: u64 = 1 << n;
+    if (conf & TN_INT_TYPE_CNF) block.isr |= bit;
+    else block.isr &= ~bit;
+  }
+}
+
+// --- Registers ---------------------------------------------------------------------------------
+
+export function readTimerRegister(n: u32, reg: u32): u64 {
+  const t = timer(n);
+  if (reg == TN_CONF) return t.conf;
+  if (reg == TN_COMPARATOR) return t.cmp;
+  if (reg == TN_FSB_ROUTE) return t.fsb;
+  return 0;
+}
+
+export function writeTimerRegister(n: u32, reg: u32, shift: u32, len: u32, value: u64): void {
+  if (reg == TN_CONF) writeConf(n, shift, len, value);
+  else if (reg == TN_COMPARATOR) writeComparator(n, shift, len, value);
+  else if (reg == TN_FSB_ROUTE) timer(n).fsb = deposit(timer(n).fsb, shift, len, value);
+}
+
+function writeConf(n: u32, shift: u32, len: u32, value: u64): void {
+  const t = timer(n);
+  const old = t.conf;
+  const conf = (old & ~TN_CONF_WRITE_MASK) | (deposit(old, shift, len, value) & TN_CONF_WRITE_MASK);
+  if ((old & TN_INT_TYPE_CNF) && !(conf & TN_INT_TYPE_CNF)) lower(n); // with the old route
+  t.conf = conf;
+  if (!(old & TN_INT_ENB_CNF) && (conf & TN_INT_ENB_CNF) && (block.isr & (<u64>1 << n))) raise(n);
+  if (conf & TN_32MODE_CNF) {
+    t.cmp &= LOW32;
+    t.period &= LOW32;
+  }
+  if (block.genConf & ENABLE_CNF) program(n);
+}
+
+// A one-shot timer (or one with TN_VAL_SET_CNF) takes the value as its comparator; a periodic
+// timer takes it as its period (with TN_VAL_SET_CNF: as both).
+function writeComparator(n: u32, shift: u32, len: u32, value: u64): void {
+  const t = timer(n);
+  const conf = t.conf;
+  if (conf & TN_32MODE_CNF) {
+    if (shift) return; // the high half of a 32-bit comparator is not writable
+    len = 64;
+    value &= LOW32;
+  }
+  if (!(conf & TN_TYPE_CNF) || (conf & TN_VAL_SET_CNF)) t.cmp = deposit(t.cmp, shift, len, value);
+  if (conf & TN_TYPE_CNF) t.period = deposit(t.period, shift, len, value);
+  t.conf = conf & ~TN_VAL_SET_CNF;
+  if (block.genConf & ENABLE_CNF) program(n);
+}

@@ -1,0 +1,80 @@
+// The module's ABI as the TypeScript host sees it (docs/abi.md is the contract). The numbers
+// mirror assembly/abi.ts; tests/abi.test.ts checks them against the module.
+
+export const ABI_VERSION = 1;
+
+export const Status = {
+  BAD_CONFIG: -1,
+  BAD_OFFSET: -2,
+  BAD_SIZE: -3,
+  BAD_TIME: -4,
+  TIME_BACKWARDS: -5,
+  QUEUE_FULL: -6,
+  BAD_INPUT: -7,
+  SNAPSHOT_TRUNCATED: -8,
+  SNAPSHOT_MAGIC: -9,
+  SNAPSHOT_VERSION: -10,
+  SNAPSHOT_CHECKSUM: -11,
+  SNAPSHOT_CONFIG: -12,
+  SNAPSHOT_STATE: -13,
+  SNAPSHOT_LENGTH: -14,
+} as const;
+
+export const ADVANCE_INCOMPLETE = 1 << 16;
+export const EVENT_COUNT_MASK = ADVANCE_INCOMPLETE - 1;
+
+export const GuestError = { SIZE: 0, ALIGNMENT: 1 } as const;
+
+export const EventKind = { LINE: 1, PULSE: 2, PIT: 3, MSI: 4 } as const;
+export const EVENT_SIZE = 24;
+export const QUEUE_HEADER_SIZE = 16;
+
+export const Input = { PIT: 0, RTC: 1 } as const;
+
+export const MAX_TIME = 0x7fff_ffff_ffff_ffffn;
+
+/** The exports of hpet.wasm. */
+export interface HpetExports {
+  readonly memory: WebAssembly.Memory;
+  abi_version(): number;
+  init(timers: number, msi: number, intcap: number, periodNs: number): number;
+  reset(): number;
+  window_size(): number;
+  read(offset: number, size: number): bigint;
+  read32(offset: number): number;
+  read_status(): number;
+  write(offset: number, size: number, value: bigint): number;
+  write32(offset: number, value: number): number;
+  write64_halves(offset: number, low: number, high: number): number;
+  guest_errors(kind: number): number;
+  set_input(input: number, level: number): number;
+  advance(timeNs: bigint): number;
+  advance_f64(timeNs: number): number;
+  now(): bigint;
+  now_f64(): number;
+  next_deadline(): bigint;
+  next_deadline_f64(): number;
+  events_ptr(): number;
+  events_count(): number;
+  events_consume(count: number): void;
+}
+
+const FUNCTIONS: readonly (keyof HpetExports)[] = [
+  "abi_version", "init", "reset", "window_size", "read", "read32", "read_status", "write",
+  "write32", "write64_halves", "guest_errors", "set_input", "advance", "advance_f64", "now",
+  "now_f64", "next_deadline", "next_deadline_f64", "events_ptr", "events_count", "events_consume",
+];
+
+/** Checks that an instance has every export of this ABI version and returns them typed. */
+export function hpetExports(instance: WebAssembly.Instance): HpetExports {
+  const exports = instance.exports as Record<string, unknown>;
+  for (const name of FUNCTIONS) {
+    if (typeof exports[name] !== "function") throw new Error(`module lacks the export ${name}`);
+  }
+  if (!(exports["memory"] instanceof WebAssembly.Memory)) throw new Error("module lacks its memory");
+  const found = exports as unknown as HpetExports;
+  if (found.abi_version() !== ABI_VERSION) {
+    throw new Error(`module has ABI version ${found.abi_version()}, this host needs ${ABI_VERSION}`);
+  }
+  return found;
+}

@@ -1,0 +1,295 @@
+// The host shim: one HPET instance in one instance of hpet.wasm. Guest accesses go in through
+// read/write, time through advance, and interrupts, PIT-enable changes and MSI writes come out
+// through callbacks, in order, each with its exact time.
+
+import {
+  ADVANCE_INCOMPLETE, EVENT_SIZE, EventKind, GuestError, type HpetExports, hpetExports, Input,
+  QUEUE_HEADER_SIZE, Status,
+} from "./abi.ts";
+import { HpetError, statusError } from "./errors.ts";
+import { compileModule, type ModuleSource } from "./module.ts";
+import { type TimeCodec, timeCodec, type TimeKind, type TimeOf } from "./time.ts";
+
+export interface HpetConfig {
+  /** Number of comparators, 3..32 (default 3). */
+  timers?: number;
+  /** Advertise FSB (MSI) delivery in every timer (default false). */
+  msi?: boolean;
+  /** Route capability mask shown in bits 63:32 of every timer's config (default 0x00ff0004). */
+  intcap?: number;
+  /** Main counter period in whole ns, 1..100 (default 10: 100 MHz). */
+  clockPeriodNs?: number;
+}
+
+export type Level = 0 | 1;
+
+export interface HpetCallbacks<T> {
+  /** A route line (0..31) changed level. An edge interrupt is a rise and a fall at one time. */
+  onIrq?: ((line: number, level: Level, timeNs: T) => void) | undefined;
+  /** The PIT-enable output changed level (low while legacy replacement is on). */
+  onPitEnable?: ((level: Level, timeNs: T) => void) | undefined;
+  /** A 32-bit FSB (MSI) write of `data` to `address`. */
+  onMsi?: ((address: number, data: number, timeNs: T) => void) | undefined;
+}
+
+export interface HpetOptions<K extends TimeKind = "number"> extends HpetConfig, HpetCallbacks<TimeOf<K>> {
+  /** "number" (default): times are numbers of ns; "bigint": exact bigints. */
+  time?: K;
+}
+
+export type LegacyInput = "pit" | "rtc";
+
+export interface GuestErrors {
+  /** 1- and 2-byte accesses, ignored. */
+  size: number;
+  /** 4-byte accesses not 4-aligned and 8-byte accesses not 8-aligned, ignored. */
+  alignment: number;
+}
+
+const WORDS_PER_EVENT = EVENT_SIZE / 4;
+const TWO_TO_32 = 0x1_0000_0000;
+const MIN_I64 = -(1n << 63n);
+const TWO_TO_64 = 1n << 64n;
+
+export class Hpet<K extends TimeKind = "number"> implements HpetCallbacks<TimeOf<K>> {
+  /** Compiles (or takes from the cache) `module`, default the packaged hpet.wasm, and creates an instance. */
+  static async create<K extends TimeKind = "number">(
+    options: HpetOptions<K> & { module?: ModuleSource } = {},
+  ): Promise<Hpet<K>> {
+    return new Hpet(await compileModule(options.module), options);
+  }
+
+  onIrq: HpetCallbacks<TimeOf<K>>["onIrq"];
+  onPitEnable: HpetCallbacks<TimeOf<K>>["onPitEnable"];
+  onMsi: HpetCallbacks<TimeOf<K>>["onMsi"];
+  /** The configuration this instance was created with. */
+  readonly config: Readonly<Required<HpetConfig>>;
+  /** Size of the register window in bytes: 0x400, or 0x500 for more than 24 timers. */
+  readonly windowSize: number;
+
+  private exports: HpetExports;
+  private readonly time: TimeCodec<TimeOf<K>>;
+  private words: Uint32Array;
+  private readonly countWord: number;
+  private readonly firstRecordWord: number;
+  /** Events delivered but not yet consumed from the module's queue. */
+  private delivered = 0;
+
+  /** Creates the instance and delivers its power-on events (PIT-enable rises at time 0). */
+  constructor(module: WebAssembly.Module, options: HpetOptions<K> = {}) {
+    let exports: HpetExports;
+    try {
+      exports = hpetExports(new WebAssembly.Instance(module, {}));
+    } catch (error) {
+      throw new HpetError("bad-module", `not a usable hpet.wasm: ${(error as Error).message}`);
+    }
+    this.exports = exports;
+    this.time = timeCodec((options.time ?? "number") as K);
+    this.config = {
+      timers: options.timers ?? 3,
+      msi: options.msi ?? false,
+      intcap: options.intcap ?? 0x00ff0004,
+      clockPeriodNs: options.clockPeriodNs ?? 10,
+    };
+    this.onIrq = options.onIrq;
+    this.onPitEnable = options.onPitEnable;
+    this.onMsi = options.onMsi;
+    const { timers, msi, intcap, clockPeriodNs } = this.config;
+    const valid = Number.isInteger(timers) && Number.isInteger(clockPeriodNs)
+      && Number.isInteger(intcap) && intcap >= -0x8000_0000 && intcap < TWO_TO_32
+      && exports.init(timers, msi ? 1 : 0, intcap | 0, clockPeriodNs) >= 0;
+    if (!valid) {
+      throw new HpetError("bad-config", `configuration rejected: timers ${timers} (3..32), `
+        + `clock period ${clockPeriodNs} ns (1..100), intcap ${intcap} (32 bits)`);
+    }
+    this.windowSize = exports.window_size();
+    this.words = new Uint32Array(exports.memory.buffer);
+    const queue = exports.events_ptr();
+    this.countWord = queue >>> 2;
+    this.firstRecordWord = (queue + QUEUE_HEADER_SIZE) >>> 2;
+    this.deliver();
+  }
+
+  // --- Guest register access --------------------------------------------------------------------
+
+  /** A guest read of 1, 2 or 4 bytes (1- and 2-byte reads are guest errors and read 0). */
+  read(offset: number, size: 1 | 2 | 4 = 4): number {
+    if (size === 4) {
+      this.checkOffset(offset);
+      return this.exports.read32(offset) >>> 0;
+    }
+    this.checkSize(size, "read");
+    return Number(this.exports.read(offset, size));
+  }
+
+  /** A guest read of 8 bytes. */
+  read64(offset: number): bigint {
+    this.checkOffset(offset);
+    return BigInt.asUintN(64, this.exports.read(offset, 8));
+  }
+
+  /** A guest write of 1, 2 or 4 bytes; `value` is an integer in [-2^31, 2^32). */
+  write(offset: number, value: number, size: 1 | 2 | 4 = 4): void {
+    this.checkOffset(offset);
+    if (size !== 4) this.checkSize(size, "write");
+    if (!Number.isInteger(value) || value < -0x8000_0000 || value >= TWO_TO_32) {
+      throw new HpetError("bad-value", `value ${value} does not fit 4 bytes`);
+    }
+    this.prepareCall();
+    this.settle(size === 4 ? this.exports.write32(offset, value | 0) : this.exports.write(offset, size, BigInt(value)),
+      () => `write of ${size} bytes at 0x${offset.toString(16)}`);
+  }
+
+  /** A guest write of 8 bytes; `value` is in [-2^63, 2^64). */
+  write64(offset: number, value: bigint): void {
+    this.checkOffset(offset);
+    if (typeof value !== "bigint" || value < MIN_I64 || value >= TWO_TO_64) {
+      throw new HpetError("bad-value", `value ${String(value)} does not fit 8 bytes`);
+    }
+    this.prepareCall();
+    this.settle(this.exports.write(offset, 8, BigInt.asIntN(64, value)),
+      () => `write of 8 bytes at 0x${offset.toString(16)}`);
+  }
+
+  /** A guest write of 8 bytes given as 32-bit halves, without bigints. */
+  writeHalves(offset: number, low: number, high: number): void {
+    this.checkOffset(offset);
+    this.prepareCall();
+    this.settle(this.exports.write64_halves(offset, low | 0, high | 0),
+      () => `write of 8 bytes at 0x${offset.toString(16)}`);
+  }
+
+  /** Guest accesses ignored as errors since creation. */
+  guestErrors(): GuestErrors {
+    return {
+      size: this.exports.guest_errors(GuestError.SIZE),
+      alignment: this.exports.guest_errors(GuestError.ALIGNMENT),
+    };
+  }
+
+  // --- Inputs, reset and time -------------------------------------------------------------------
+
+  /** Drive the PIT (IRQ0) or RTC (IRQ8) input, which the HPET passes through or replaces. */
+  setLegacyInput(input: LegacyInput, level: Level | boolean): void {
+    const index = input === "pit" ? Input.PIT : input === "rtc" ? Input.RTC : -1;
+    if (index < 0 || (level !== 0 && level !== 1 && typeof level !== "boolean")) {
+      throw new HpetError("bad-input",
+        `legacy input ${String(input)} at level ${String(level)}: input is "pit" or "rtc", level 0 or 1`);
+    }
+    this.prepareCall();
+    this.settle(this.exports.set_input(index, level ? 1 : 0), () => `legacy input ${input}`);
+  }
+
+  /** The reset signal: every register to its reset value, at the current time. */
+  reset(): void {
+    this.prepareCall();
+    this.settle(this.exports.reset(), () => "reset");
+  }
+
+  /** Run every expiry due up to `timeNs`, delivering its events, then make `timeNs` the time. */
+  advance(timeNs: TimeOf<K>): void {
+    if (this.delivered !== 0) this.consumeDelivered();
+    let status = this.time.advance(this.exports, timeNs);
+    while (status !== 0) {
+      if (status < 0) throw this.timeError(status, timeNs);
+      this.deliver();
+      if (!(status & ADVANCE_INCOMPLETE)) return;
+      status = this.time.advance(this.exports, timeNs);
+    }
+  }
+
+  /** The device's current time. */
+  get now(): TimeOf<K> {
+    return this.time.now(this.exports);
+  }
+
+  /** When the earliest armed timer expires, or null if none will. */
+  nextDeadline(): TimeOf<K> | null {
+    return this.time.nextDeadline(this.exports);
+  }
+
+  /** Release the instance; any later call throws a "disposed" HpetError. */
+  dispose(): void {
+    this.exports = disposedExports;
+    this.words = new Uint32Array(0);
+  }
+
+  // --- Internals --------------------------------------------------------------------------------
+
+  private checkOffset(offset: number): void {
+    if (offset >>> 0 !== offset || offset >= this.windowSize) {
+      throw new HpetError("bad-offset",
+        `offset ${String(offset)} is outside the 0x${this.windowSize.toString(16)}-byte register window`);
+    }
+  }
+
+  private checkSize(size: number, access: string): void {
+    if (size !== 1 && size !== 2) {
+      throw new HpetError("bad-size", size === 8
+        ? `8-byte ${access}s take bigints: use ${access}64`
+        : `${access} size ${String(size)} is not 1, 2, 4 or 8`);
+    }
+  }
+
+  private settle(status: number, what: () => string): void {
+    if (status > 0) this.deliver();
+    else if (status < 0) throw statusError(status, `${what()} refused`);
+  }
+
+  private timeError(status: number, timeNs: TimeOf<K>): HpetError {
+    return status === Status.TIME_BACKWARDS
+      ? statusError(status, `time ${String(timeNs)} ns is before the device's time ${String(this.now)} ns`)
+      : statusError(status, `time ${String(timeNs)} is not a whole number of ns in [0, 2^63)`);
+  }
+
+  // A call made from an event callback first frees the queue slots already delivered.
+  private prepareCall(): void {
+    if (this.delivered !== 0) this.consumeDelivered();
+  }
+
+  private consumeDelivered(): void {
+    this.exports.events_consume(this.delivered);
+    this.delivered = 0;
+  }
+
+  // Deliver queued events in order. Callbacks may call back into this instance; the events
+  // such a call queues are delivered in turn, after the ones before them.
+  private deliver(): void {
+    const words = this.words;
+    while (this.delivered < words[this.countWord]!) {
+      const at = this.firstRecordWord + this.delivered * WORDS_PER_EVENT;
+      this.delivered++;
+      const time = this.time.fromHalves(words[at]!, words[at + 1]!);
+      const a = words[at + 3]!;
+      switch (words[at + 2]) {
+        case EventKind.LINE:
+          this.onIrq?.(a, words[at + 4]! as Level, time);
+          break;
+        case EventKind.PULSE:
+          this.onIrq?.(a, 1, time);
+          this.onIrq?.(a, 0, time);
+          break;
+        case EventKind.PIT:
+          this.onPitEnable?.(a as Level, time);
+          break;
+        case EventKind.MSI:
+          this.onMsi?.(a, words[at + 4]!, time);
+          break;
+      }
+    }
+    if (this.delivered !== 0) this.consumeDelivered();
+  }
+}
+
+function disposed(): never {
+  throw new HpetError("disposed", "this HPET instance has been disposed");
+}
+
+const disposedExports: HpetExports = {
+  memory: new WebAssembly.Memory({ initial: 0 }),
+  abi_version: disposed, init: disposed, reset: disposed, window_size: disposed, read: disposed,
+  read32: disposed, read_status: disposed, write: disposed, write32: disposed,
+  write64_halves: disposed, guest_errors: disposed, set_input: disposed, advance: disposed,
+  advance_f64: disposed, now: disposed, now_f64: disposed, next_deadline: disposed,
+  next_deadline_f64: disposed, events_ptr: disposed, events_count: disposed, events_consume: disposed,
+};
