@@ -11,6 +11,7 @@ import { earliestDeadline } from "./deadlines";
 import { advanceTo, powerOn, readRegister, reset as resetDevice, setLegacyInput, writeRegister } from "./device";
 import { consumeEvents, eventCount, freeEventSlots, QUEUE } from "./outputs";
 import { MAX_TIMERS, MIN_TIMERS } from "./registers";
+import { restoreSnapshot, saveSnapshot, SNAPSHOT_BUFFER, SNAPSHOT_CAPACITY } from "./snapshot";
 import {
   block, DEFAULT_INTCAP, DEFAULT_PERIOD_NS, DEFAULT_TIMERS, MAX_PERIOD_NS, windowSize,
 } from "./state";
@@ -172,4 +173,26 @@ export function events_count(): i32 {
 // The host has taken the first `n` events (n >= the count: all of them).
 export function events_consume(n: i32): void {
   consumeEvents(<u32>n);
+}
+
+// --- Snapshots ---------------------------------------------------------------------------------
+
+// The transfer buffer that snapshot() fills and restore() reads.
+export function snapshot_buffer(): i32 {
+  return <i32>SNAPSHOT_BUFFER;
+}
+
+export function snapshot_capacity(): i32 {
+  return SNAPSHOT_CAPACITY;
+}
+
+// Write the complete state into the transfer buffer; returns its length in bytes.
+export function snapshot(): i32 {
+  return saveSnapshot();
+}
+
+// Load the state saved by snapshot() on an instance of the same configuration from the first
+// `length` bytes of the transfer buffer. Returns 0 or an ERR_SNAPSHOT_* code (state untouched).
+export function restore(length: i32): i32 {
+  return restoreSnapshot(<u32>length);
 }

@@ -31,6 +31,10 @@ export const QUEUE_HEADER_SIZE = 16;
 
 export const Input = { PIT: 0, RTC: 1 } as const;
 
+export const SNAPSHOT_VERSION = 1;
+/** Snapshot header fields the host reads to explain a refused restore (docs/snapshot.md). */
+export const SnapshotHeader = { VERSION: 8, LENGTH: 12, TIMERS: 16, MSI: 20, INTCAP: 24, PERIOD_NS: 28 } as const;
+
 export const MAX_TIME = 0x7fff_ffff_ffff_ffffn;
 
 /** The exports of hpet.wasm. */
@@ -57,12 +61,17 @@ export interface HpetExports {
   events_ptr(): number;
   events_count(): number;
   events_consume(count: number): void;
+  snapshot_buffer(): number;
+  snapshot_capacity(): number;
+  snapshot(): number;
+  restore(length: number): number;
 }
 
 const FUNCTIONS: readonly (keyof HpetExports)[] = [
   "abi_version", "init", "reset", "window_size", "read", "read32", "read_status", "write",
   "write32", "write64_halves", "guest_errors", "set_input", "advance", "advance_f64", "now",
   "now_f64", "next_deadline", "next_deadline_f64", "events_ptr", "events_count", "events_consume",
+  "snapshot_buffer", "snapshot_capacity", "snapshot", "restore",
 ];
 
 /** Checks that an instance has every export of this ABI version and returns them typed. */

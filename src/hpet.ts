@@ -4,7 +4,7 @@
 
 import {
   ADVANCE_INCOMPLETE, EVENT_SIZE, EventKind, GuestError, type HpetExports, hpetExports, Input,
-  QUEUE_HEADER_SIZE, Status,
+  QUEUE_HEADER_SIZE, SNAPSHOT_VERSION, SnapshotHeader, Status,
 } from "./abi.ts";
 import { HpetError, statusError } from "./errors.ts";
 import { compileModule, type ModuleSource } from "./module.ts";
@@ -68,6 +68,8 @@ export class Hpet<K extends TimeKind = "number"> implements HpetCallbacks<TimeOf
   readonly windowSize: number;
 
   private exports: HpetExports;
+  private readonly module: WebAssembly.Module;
+  private readonly timeKind: K;
   private readonly time: TimeCodec<TimeOf<K>>;
   private words: Uint32Array;
   private readonly countWord: number;
@@ -84,7 +86,9 @@ export class Hpet<K extends TimeKind = "number"> implements HpetCallbacks<TimeOf
       throw new HpetError("bad-module", `not a usable hpet.wasm: ${(error as Error).message}`);
     }
     this.exports = exports;
-    this.time = timeCodec((options.time ?? "number") as K);
+    this.module = module;
+    this.timeKind = (options.time ?? "number") as K;
+    this.time = timeCodec(this.timeKind);
     this.config = {
       timers: options.timers ?? 3,
       msi: options.msi ?? false,
@@ -208,6 +212,42 @@ export class Hpet<K extends TimeKind = "number"> implements HpetCallbacks<TimeOf
     return this.time.nextDeadline(this.exports);
   }
 
+  // --- Save and restore --------------------------------------------------------------------------
+
+  /** The complete device state, queued events included, as bytes (format: docs/snapshot.md). */
+  snapshot(): Uint8Array {
+    const length = this.exports.snapshot();
+    return new Uint8Array(this.exports.memory.buffer, this.exports.snapshot_buffer(), length).slice();
+  }
+
+  /**
+   * Replace the device state with a snapshot taken from an instance of the same configuration.
+   * Bad data (truncated, not a snapshot, newer format, corrupted, other configuration) throws an
+   * HpetError naming the problem and leaves the state exactly as it was.
+   */
+  restore(bytes: Uint8Array): void {
+    const capacity = this.exports.snapshot_capacity();
+    if (!(bytes instanceof Uint8Array)) throw new HpetError("snapshot-truncated", "a snapshot is a Uint8Array");
+    if (bytes.length > capacity) {
+      throw new HpetError("snapshot-length", `snapshot of ${bytes.length} bytes is longer than any (${capacity})`);
+    }
+    this.prepareCall();
+    new Uint8Array(this.exports.memory.buffer, this.exports.snapshot_buffer(), bytes.length).set(bytes);
+    const status = this.exports.restore(bytes.length);
+    if (status < 0) throw statusError(status, describeRefusedSnapshot(status, bytes, this.config));
+    this.deliver();
+  }
+
+  /** A new, independent instance in this one's exact state, with the same callbacks. */
+  clone(): Hpet<K> {
+    const copy = new Hpet(this.module, { ...this.config, time: this.timeKind });
+    copy.restore(this.snapshot());
+    copy.onIrq = this.onIrq;
+    copy.onPitEnable = this.onPitEnable;
+    copy.onMsi = this.onMsi;
+    return copy;
+  }
+
   /** Release the instance; any later call throws a "disposed" HpetError. */
   dispose(): void {
     this.exports = disposedExports;
@@ -292,4 +332,30 @@ const disposedExports: HpetExports = {
   write64_halves: disposed, guest_errors: disposed, set_input: disposed, advance: disposed,
   advance_f64: disposed, now: disposed, now_f64: disposed, next_deadline: disposed,
   next_deadline_f64: disposed, events_ptr: disposed, events_count: disposed, events_consume: disposed,
+  snapshot_buffer: disposed, snapshot_capacity: disposed, snapshot: disposed, restore: disposed,
 };
+
+function describeRefusedSnapshot(status: number, bytes: Uint8Array, config: Required<HpetConfig>): string {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const field = (offset: number): number => view.getUint32(offset, true);
+  switch (status) {
+    case Status.SNAPSHOT_TRUNCATED:
+      return `snapshot is truncated: ${bytes.length} bytes`
+        + (bytes.length >= SnapshotHeader.LENGTH + 4 ? ` of the ${field(SnapshotHeader.LENGTH)} it declares` : "");
+    case Status.SNAPSHOT_MAGIC:
+      return "not an HPET snapshot: the magic number is wrong";
+    case Status.SNAPSHOT_VERSION:
+      return `snapshot format version ${field(SnapshotHeader.VERSION)} is not readable (this module reads ${SNAPSHOT_VERSION})`;
+    case Status.SNAPSHOT_CHECKSUM:
+      return "snapshot is corrupt: its CRC-32 does not match its contents";
+    case Status.SNAPSHOT_CONFIG:
+      return `snapshot is of another configuration (timers ${field(SnapshotHeader.TIMERS)}, msi ${field(SnapshotHeader.MSI)}, `
+        + `intcap 0x${field(SnapshotHeader.INTCAP).toString(16)}, clock period ${field(SnapshotHeader.PERIOD_NS)} ns); `
+        + `this instance has timers ${config.timers}, msi ${config.msi ? 1 : 0}, intcap 0x${(config.intcap >>> 0).toString(16)}, `
+        + `clock period ${config.clockPeriodNs} ns`;
+    case Status.SNAPSHOT_STATE:
+      return "snapshot describes a state the device cannot be in";
+    default:
+      return `snapshot length ${bytes.length} does not match its contents`;
+  }
+}

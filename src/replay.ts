@@ -31,7 +31,7 @@ export function replay(trace: Trace, module: WebAssembly.Module): string {
         hpet.setLegacyInput(op.input === 0 ? "pit" : "rtc", op.level);
         break;
       case "snapshot":
-        throw new Error("snapshot op not implemented yet");
+        hpet = hpet.clone();
         break;
     }
   }

@@ -1,0 +1,12 @@
+// hpet-wasm: an HPET device model for emulators, as one standalone WebAssembly module.
+
+export { Hpet } from "./hpet.ts";
+export type { GuestErrors, HpetCallbacks, HpetConfig, HpetOptions, LegacyInput, Level } from "./hpet.ts";
+export { HpetError } from "./errors.ts";
+export type { HpetErrorCode } from "./errors.ts";
+export { compileModule, defaultModuleUrl } from "./module.ts";
+export type { ModuleSource } from "./module.ts";
+export type { TimeKind, TimeOf } from "./time.ts";
+export { parseTrace, TraceError } from "./trace.ts";
+export type { Trace, TraceOp } from "./trace.ts";
+export { replay } from "./replay.ts";
