@@ -18,6 +18,7 @@ export const ERR_SNAPSHOT_CHECKSUM: i32 = -11; // integrity check failed
 export const ERR_SNAPSHOT_CONFIG: i32 = -12; //  taken from an instance with another configuration
 export const ERR_SNAPSHOT_STATE: i32 = -13; //   well-formed but describes an impossible state
 export const ERR_SNAPSHOT_LENGTH: i32 = -14; //  longer than the transfer buffer or its contents
+export const ERR_EXPIRY_DUE: i32 = -15; //       an access's time is at or past an armed deadline: advance first
 
 // advance() sets this bit in its result when it stopped early (queue full or expiry budget
 // spent): drain the queue and call advance() again with the same time.
@@ -35,7 +36,7 @@ export const EVENT_PULSE: u32 = 2; // a = line: it went high and back low at thi
 export const EVENT_PIT: u32 = 3; //   a = new level of the PIT-enable output
 export const EVENT_MSI: u32 = 4; //   a = address, b = data of a 32-bit write
 export const EVENT_SIZE: u32 = 24;
-export const EVENT_CAPACITY: u32 = 512;
+export const EVENT_CAPACITY: u32 = 1024;
 // The largest number of events one call other than advance() can emit (a reset lowers 32 lines
 // and raises PIT-enable; a general configuration write raises 32 timers and changes 3 outputs).
 // Such a call is refused with ERR_QUEUE_FULL while fewer slots than this are free.

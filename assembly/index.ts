@@ -4,12 +4,12 @@
 import "./abort";
 import {
   ABI_VERSION, ERR_BAD_CONFIG, ERR_BAD_INPUT, ERR_BAD_OFFSET, ERR_BAD_SIZE, ERR_BAD_TIME,
-  ERR_QUEUE_FULL, ERR_TIME_BACKWARDS, EVENTS_PER_CALL_MAX, GUEST_ERROR_ALIGNMENT,
+  ERR_EXPIRY_DUE, ERR_QUEUE_FULL, ERR_TIME_BACKWARDS, EVENTS_PER_CALL_MAX, GUEST_ERROR_ALIGNMENT,
   GUEST_ERROR_SIZE, MAX_TIME,
 } from "./abi";
 import { earliestDeadline } from "./deadlines";
 import { advanceTo, powerOn, readRegister, reset as resetDevice, setLegacyInput, writeRegister } from "./device";
-import { consumeEvents, eventCount, freeEventSlots, QUEUE } from "./outputs";
+import { consumeEvents, eventCount, freeEventSlots, publishDeferLimit, QUEUE } from "./outputs";
 import { MAX_TIMERS, MIN_TIMERS } from "./registers";
 import { restoreSnapshot, saveSnapshot, SNAPSHOT_BUFFER, SNAPSHOT_CAPACITY } from "./snapshot";
 import {
@@ -17,6 +17,7 @@ import {
 } from "./state";
 
 powerOn(DEFAULT_TIMERS, false, DEFAULT_INTCAP, DEFAULT_PERIOD_NS);
+publishDeferLimit(earliestDeadline());
 
 // --- Instance ----------------------------------------------------------------------------------
 
@@ -31,13 +32,19 @@ export function init(timers: i32, msi: i32, intcap: i32, period_ns: i32): i32 {
   if (<u32>timers < MIN_TIMERS || <u32>timers > MAX_TIMERS || <u32>msi > 1
     || period_ns < 1 || <u32>period_ns > MAX_PERIOD_NS) return ERR_BAD_CONFIG;
   powerOn(timers, msi != 0, intcap, period_ns);
-  return eventCount();
+  return published(eventCount());
 }
 
 export function reset(): i32 {
   if (freeEventSlots() < EVENTS_PER_CALL_MAX) return ERR_QUEUE_FULL;
   resetDevice();
-  return eventCount();
+  return published(eventCount());
+}
+
+// Every call that may change a deadline ends here, so that the defer limit is current.
+function published(result: i32): i32 {
+  publishDeferLimit(earliestDeadline());
+  return result;
 }
 
 export function window_size(): i32 {
@@ -66,7 +73,7 @@ function checkAccess(offset: i32, size: i32): i32 {
 
 let lastReadStatus: i32 = 0;
 
-// Status of the latest read or read32: 0, or ERR_BAD_SIZE / ERR_BAD_OFFSET (the read gave 0).
+// Status of the latest read or read32: 0, or the error for which it read 0.
 export function read_status(): i32 {
   return lastReadStatus;
 }
@@ -78,11 +85,6 @@ export function read(offset: i32, size: i32): i64 {
   return status == ACCESS_OK ? readRegister(offset, size) : 0;
 }
 
-// A 4-byte read without 64-bit values, for hosts where those are costly.
-export function read32(offset: i32): i32 {
-  return <i32>read(offset, 4);
-}
-
 // Write `size` bytes at `offset`. Returns the number of queued events, or a negative error.
 export function write(offset: i32, size: i32, value: i64): i32 {
   const status = checkAccess(offset, size);
@@ -91,16 +93,43 @@ export function write(offset: i32, size: i32, value: i64): i32 {
     if (freeEventSlots() < EVENTS_PER_CALL_MAX) return ERR_QUEUE_FULL;
     writeRegister(offset, size, value);
   }
-  return eventCount();
+  return published(eventCount());
 }
 
-export function write32(offset: i32, value: i32): i32 {
-  return write(offset, 4, <i64><u32>value);
+// 4-byte accesses without 64-bit values, each at a time: the device first moves to `time_ns`,
+// which must come before every armed deadline (see the defer limit), or stays at its current
+// time when `time_ns` is negative. This lets a host defer an advance that cannot expire
+// anything and fold it into the next access: one call instead of two.
+export function read32(offset: i32, time_ns: f64): i32 {
+  const moved = moveTo(time_ns);
+  if (moved < 0) {
+    lastReadStatus = moved;
+    return 0;
+  }
+  return <i32>read(offset, 4);
 }
 
-// An 8-byte write given as two 32-bit halves.
-export function write64_halves(offset: i32, low: i32, high: i32): i32 {
-  return write(offset, 8, (<i64>high << 32) | <i64><u32>low);
+export function write32(offset: i32, value: i32, time_ns: f64): i32 {
+  const moved = moveTo(time_ns);
+  return moved < 0 ? moved : write(offset, 4, <i64><u32>value);
+}
+
+function moveTo(time_ns: f64): i32 {
+  if (time_ns < 0) return 0;
+  const status = checkTime(time_ns);
+  if (status < 0) return status;
+  const time = <u64>time_ns;
+  if (time >= earliestDeadline()) return ERR_EXPIRY_DUE;
+  block.now = time;
+  return 0;
+}
+
+// A time from a double: a whole number of ns, not before the device's time, below 2^63.
+function checkTime(time_ns: f64): i32 {
+  if (!(time_ns >= 0 && time_ns < 9223372036854775808.0) || time_ns != Math.floor(time_ns)) {
+    return ERR_BAD_TIME;
+  }
+  return <u64>time_ns < block.now ? ERR_TIME_BACKWARDS : 0;
 }
 
 // --- Guest errors ------------------------------------------------------------------------------
@@ -128,15 +157,13 @@ export function set_input(input: i32, level: i32): i32 {
 export function advance(time_ns: i64): i32 {
   if (time_ns < 0) return ERR_BAD_TIME;
   if (<u64>time_ns < block.now) return ERR_TIME_BACKWARDS;
-  return advanceTo(time_ns);
+  return published(advanceTo(time_ns));
 }
 
 // advance() for hosts whose time is a double: it must be a whole number of ns in [0, 2^63).
 export function advance_f64(time_ns: f64): i32 {
-  if (!(time_ns >= 0 && time_ns < 9223372036854775808.0) || time_ns != Math.floor(time_ns)) {
-    return ERR_BAD_TIME;
-  }
-  return advance(<i64>time_ns);
+  const status = checkTime(time_ns);
+  return status < 0 ? status : published(advanceTo(<u64>time_ns));
 }
 
 export function now(): i64 {
@@ -161,7 +188,8 @@ export function next_deadline_f64(): f64 {
 
 // --- Event queue -------------------------------------------------------------------------------
 
-// Address of the queue: header (u32 count, capacity, record size, reserved), then records.
+// Address of the host area: u32 event count, capacity, record size, reserved; f64 defer
+// limit; 8 bytes reserved; then the event records.
 export function events_ptr(): i32 {
   return <i32>QUEUE;
 }
@@ -194,5 +222,5 @@ export function snapshot(): i32 {
 // Load the state saved by snapshot() on an instance of the same configuration from the first
 // `length` bytes of the transfer buffer. Returns 0 or an ERR_SNAPSHOT_* code (state untouched).
 export function restore(length: i32): i32 {
-  return restoreSnapshot(<u32>length);
+  return published(restoreSnapshot(<u32>length));
 }

@@ -2,12 +2,16 @@
 // writes. Each becomes a record in the event queue, stamped with the device's current time,
 // which the host drains (layout in abi.ts and docs/abi.md).
 
-import { EVENT_CAPACITY, EVENT_LINE, EVENT_MSI, EVENT_PIT, EVENT_PULSE, EVENT_SIZE } from "./abi";
+import { EVENT_CAPACITY, EVENT_LINE, EVENT_MSI, EVENT_PIT, EVENT_PULSE, EVENT_SIZE, MAX_TIME } from "./abi";
+
+const EXACT_F64: u64 = 1 << 53; // every whole number up to here is exact in a double
 import { block } from "./state";
 
-// The queue: a 16-byte header (u32 count, capacity, record size, reserved), then the records.
-// The count lives in memory so that a host can follow it without a call.
-export const QUEUE_HEADER_SIZE: u32 = 16;
+// The host area: what a host may read without a call. A 32-byte header (u32 event count,
+// u32 capacity, u32 record size, u32 reserved, f64 defer limit, 8 bytes reserved), then the
+// event records.
+export const QUEUE_HEADER_SIZE: u32 = 32;
+const DEFER_LIMIT_OFFSET: usize = 16;
 export const QUEUE: usize = memory.data(<i32>(QUEUE_HEADER_SIZE + EVENT_CAPACITY * EVENT_SIZE), 16);
 const RECORDS: usize = QUEUE + QUEUE_HEADER_SIZE;
 store<u32>(QUEUE, EVENT_CAPACITY, 4);
@@ -32,6 +36,16 @@ export function consumeEvents(n: u32): void {
   }
   memory.copy(RECORDS, RECORDS + <usize>n * EVENT_SIZE, <usize>(count - n) * EVENT_SIZE);
   store<u32>(QUEUE, count - n);
+}
+
+// The defer limit: a time (as a double) before which no timer expires, so that a host may
+// defer advancing to any whole time below it. min(earliest deadline, 2^63), rounded down.
+export function publishDeferLimit(deadline: u64): void {
+  let limit: f64;
+  if (deadline > MAX_TIME) limit = 9223372036854775808.0;
+  else if (deadline <= EXACT_F64) limit = <f64>deadline;
+  else limit = <f64>(deadline - 1024); // rounds to nearest: at most 512 up, so still below
+  store<f64>(QUEUE + DEFER_LIMIT_OFFSET, limit);
 }
 
 function push(kind: u32, a: u32, b: u32): void {

@@ -18,6 +18,7 @@ export const Status = {
   SNAPSHOT_CONFIG: -12,
   SNAPSHOT_STATE: -13,
   SNAPSHOT_LENGTH: -14,
+  EXPIRY_DUE: -15,
 } as const;
 
 export const ADVANCE_INCOMPLETE = 1 << 16;
@@ -27,7 +28,9 @@ export const GuestError = { SIZE: 0, ALIGNMENT: 1 } as const;
 
 export const EventKind = { LINE: 1, PULSE: 2, PIT: 3, MSI: 4 } as const;
 export const EVENT_SIZE = 24;
-export const QUEUE_HEADER_SIZE = 16;
+/** The host area at events_ptr(): u32 count, capacity, record size, reserved; f64 defer limit. */
+export const QUEUE_HEADER_SIZE = 32;
+export const DEFER_LIMIT_OFFSET = 16;
 
 export const Input = { PIT: 0, RTC: 1 } as const;
 
@@ -45,11 +48,10 @@ export interface HpetExports {
   reset(): number;
   window_size(): number;
   read(offset: number, size: number): bigint;
-  read32(offset: number): number;
+  read32(offset: number, timeNs: number): number;
   read_status(): number;
   write(offset: number, size: number, value: bigint): number;
-  write32(offset: number, value: number): number;
-  write64_halves(offset: number, low: number, high: number): number;
+  write32(offset: number, value: number, timeNs: number): number;
   guest_errors(kind: number): number;
   set_input(input: number, level: number): number;
   advance(timeNs: bigint): number;
@@ -69,7 +71,7 @@ export interface HpetExports {
 
 const FUNCTIONS: readonly (keyof HpetExports)[] = [
   "abi_version", "init", "reset", "window_size", "read", "read32", "read_status", "write",
-  "write32", "write64_halves", "guest_errors", "set_input", "advance", "advance_f64", "now",
+  "write32", "guest_errors", "set_input", "advance", "advance_f64", "now",
   "now_f64", "next_deadline", "next_deadline_f64", "events_ptr", "events_count", "events_consume",
   "snapshot_buffer", "snapshot_capacity", "snapshot", "restore",
 ];

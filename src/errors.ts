@@ -10,10 +10,12 @@ export type HpetErrorCode =
   | "bad-value"
   | "bad-time"
   | "time-backwards"
+  | "expiry-due"
   | "queue-full"
   | "bad-input"
   | "bad-module"
   | "disposed"
+  | "reentrant"
   | "snapshot-truncated"
   | "snapshot-magic"
   | "snapshot-version"
@@ -35,6 +37,7 @@ const CODES: Readonly<Record<number, HpetErrorCode>> = {
   [Status.BAD_SIZE]: "bad-size",
   [Status.BAD_TIME]: "bad-time",
   [Status.TIME_BACKWARDS]: "time-backwards",
+  [Status.EXPIRY_DUE]: "expiry-due",
   [Status.QUEUE_FULL]: "queue-full",
   [Status.BAD_INPUT]: "bad-input",
   [Status.SNAPSHOT_TRUNCATED]: "snapshot-truncated",

@@ -4,7 +4,7 @@
 
 import {
   ADVANCE_INCOMPLETE, EVENT_SIZE, EventKind, GuestError, type HpetExports, hpetExports, Input,
-  QUEUE_HEADER_SIZE, SNAPSHOT_VERSION, SnapshotHeader, Status,
+  DEFER_LIMIT_OFFSET, QUEUE_HEADER_SIZE, SNAPSHOT_VERSION, SnapshotHeader, Status,
 } from "./abi.ts";
 import { HpetError, statusError } from "./errors.ts";
 import { compileModule, type ModuleSource } from "./module.ts";
@@ -72,10 +72,23 @@ export class Hpet<K extends TimeKind = "number"> implements HpetCallbacks<TimeOf
   private readonly timeKind: K;
   private readonly time: TimeCodec<TimeOf<K>>;
   private words: Uint32Array;
+  private doubles: Float64Array;
   private readonly countWord: number;
   private readonly firstRecordWord: number;
+  private readonly deferLimitDouble: number;
   /** Events delivered but not yet consumed from the module's queue. */
   private delivered = 0;
+  // Deferred time (number time only). An advance to a time before the defer limit cannot
+  // expire anything, so it only records the time; the next 32-bit access carries it into the
+  // device (one call, not two) and any other call first commits it.
+  /** The time 32-bit accesses carry: the host's time, or -1 for "the device's time". */
+  private accessTime: number;
+  /** Advances to times from here up to the defer limit may be deferred; Infinity: none. */
+  private deferFloor: number;
+  /** accessTime is ahead of the device. */
+  private pending = false;
+  /** An advance is running (its events are being delivered). */
+  private advancing = false;
 
   /** Creates the instance and delivers its power-on events (PIT-enable rises at time 0). */
   constructor(module: WebAssembly.Module, options: HpetOptions<K> = {}) {
@@ -89,6 +102,8 @@ export class Hpet<K extends TimeKind = "number"> implements HpetCallbacks<TimeOf
     this.module = module;
     this.timeKind = (options.time ?? "number") as K;
     this.time = timeCodec(this.timeKind);
+    this.accessTime = this.timeKind === "number" ? 0 : -1;
+    this.deferFloor = this.timeKind === "number" ? 0 : Infinity;
     this.config = {
       timers: options.timers ?? 3,
       msi: options.msi ?? false,
@@ -108,9 +123,11 @@ export class Hpet<K extends TimeKind = "number"> implements HpetCallbacks<TimeOf
     }
     this.windowSize = exports.window_size();
     this.words = new Uint32Array(exports.memory.buffer);
-    const queue = exports.events_ptr();
-    this.countWord = queue >>> 2;
-    this.firstRecordWord = (queue + QUEUE_HEADER_SIZE) >>> 2;
+    this.doubles = new Float64Array(exports.memory.buffer);
+    const hostArea = exports.events_ptr();
+    this.countWord = hostArea >>> 2;
+    this.firstRecordWord = (hostArea + QUEUE_HEADER_SIZE) >>> 2;
+    this.deferLimitDouble = (hostArea + DEFER_LIMIT_OFFSET) >>> 3;
     this.deliver();
   }
 
@@ -118,30 +135,40 @@ export class Hpet<K extends TimeKind = "number"> implements HpetCallbacks<TimeOf
 
   /** A guest read of 1, 2 or 4 bytes (1- and 2-byte reads are guest errors and read 0). */
   read(offset: number, size: 1 | 2 | 4 = 4): number {
+    this.checkOffset(offset);
     if (size === 4) {
-      this.checkOffset(offset);
-      return this.exports.read32(offset) >>> 0;
+      this.pending = false;
+      return this.exports.read32(offset, this.accessTime) >>> 0;
     }
     this.checkSize(size, "read");
+    this.commitTime();
     return Number(this.exports.read(offset, size));
   }
 
   /** A guest read of 8 bytes. */
   read64(offset: number): bigint {
     this.checkOffset(offset);
+    this.commitTime();
     return BigInt.asUintN(64, this.exports.read(offset, 8));
   }
 
   /** A guest write of 1, 2 or 4 bytes; `value` is an integer in [-2^31, 2^32). */
   write(offset: number, value: number, size: 1 | 2 | 4 = 4): void {
     this.checkOffset(offset);
-    if (size !== 4) this.checkSize(size, "write");
     if (!Number.isInteger(value) || value < -0x8000_0000 || value >= TWO_TO_32) {
       throw new HpetError("bad-value", `value ${value} does not fit 4 bytes`);
     }
-    this.prepareCall();
-    this.settle(size === 4 ? this.exports.write32(offset, value | 0) : this.exports.write(offset, size, BigInt(value)),
-      () => `write of ${size} bytes at 0x${offset.toString(16)}`);
+    if (this.delivered !== 0) this.consumeDelivered();
+    let status: number;
+    if (size === 4) {
+      this.pending = false;
+      status = this.exports.write32(offset, value | 0, this.accessTime);
+    } else {
+      this.checkSize(size, "write");
+      this.commitTime();
+      status = this.exports.write(offset, size, BigInt(value));
+    }
+    if (status !== 0) this.settle(status, () => `write of ${size} bytes at 0x${offset.toString(16)}`);
   }
 
   /** A guest write of 8 bytes; `value` is in [-2^63, 2^64). */
@@ -155,12 +182,9 @@ export class Hpet<K extends TimeKind = "number"> implements HpetCallbacks<TimeOf
       () => `write of 8 bytes at 0x${offset.toString(16)}`);
   }
 
-  /** A guest write of 8 bytes given as 32-bit halves, without bigints. */
+  /** A guest write of 8 bytes given as its 32-bit halves (unsigned or signed). */
   writeHalves(offset: number, low: number, high: number): void {
-    this.checkOffset(offset);
-    this.prepareCall();
-    this.settle(this.exports.write64_halves(offset, low | 0, high | 0),
-      () => `write of 8 bytes at 0x${offset.toString(16)}`);
+    this.write64(offset, (BigInt(high >>> 0) << 32n) | BigInt(low >>> 0));
   }
 
   /** Guest accesses ignored as errors since creation. */
@@ -190,21 +214,22 @@ export class Hpet<K extends TimeKind = "number"> implements HpetCallbacks<TimeOf
     this.settle(this.exports.reset(), () => "reset");
   }
 
-  /** Run every expiry due up to `timeNs`, delivering its events, then make `timeNs` the time. */
+  /**
+   * Run every expiry due up to `timeNs`, delivering its events, then make `timeNs` the time.
+   * Not allowed from an event callback of an advance.
+   */
   advance(timeNs: TimeOf<K>): void {
-    if (this.delivered !== 0) this.consumeDelivered();
-    let status = this.time.advance(this.exports, timeNs);
-    while (status !== 0) {
-      if (status < 0) throw this.timeError(status, timeNs);
-      this.deliver();
-      if (!(status & ADVANCE_INCOMPLETE)) return;
-      status = this.time.advance(this.exports, timeNs);
+    if (timeNs < this.doubles[this.deferLimitDouble]! && timeNs >= this.deferFloor && Number.isInteger(timeNs)) {
+      this.accessTime = this.deferFloor = timeNs as number;
+      this.pending = true;
+      return;
     }
+    this.advanceDevice(timeNs);
   }
 
   /** The device's current time. */
   get now(): TimeOf<K> {
-    return this.time.now(this.exports);
+    return this.accessTime >= 0 ? this.accessTime as TimeOf<K> : this.time.now(this.exports);
   }
 
   /** When the earliest armed timer expires, or null if none will. */
@@ -216,6 +241,7 @@ export class Hpet<K extends TimeKind = "number"> implements HpetCallbacks<TimeOf
 
   /** The complete device state, queued events included, as bytes (format: docs/snapshot.md). */
   snapshot(): Uint8Array {
+    this.commitTime();
     const length = this.exports.snapshot();
     return new Uint8Array(this.exports.memory.buffer, this.exports.snapshot_buffer(), length).slice();
   }
@@ -235,6 +261,7 @@ export class Hpet<K extends TimeKind = "number"> implements HpetCallbacks<TimeOf
     new Uint8Array(this.exports.memory.buffer, this.exports.snapshot_buffer(), bytes.length).set(bytes);
     const status = this.exports.restore(bytes.length);
     if (status < 0) throw statusError(status, describeRefusedSnapshot(status, bytes, this.config));
+    this.syncTime();
     this.deliver();
   }
 
@@ -252,6 +279,8 @@ export class Hpet<K extends TimeKind = "number"> implements HpetCallbacks<TimeOf
   dispose(): void {
     this.exports = disposedExports;
     this.words = new Uint32Array(0);
+    this.doubles = new Float64Array(1);
+    this.deferFloor = Infinity;
   }
 
   // --- Internals --------------------------------------------------------------------------------
@@ -276,14 +305,55 @@ export class Hpet<K extends TimeKind = "number"> implements HpetCallbacks<TimeOf
     else if (status < 0) throw statusError(status, `${what()} refused`);
   }
 
+  private advanceDevice(timeNs: TimeOf<K>): void {
+    if (this.advancing) {
+      throw new HpetError("reentrant", "advance() called from an event callback of an advance");
+    }
+    this.prepareCall();
+    this.advancing = true;
+    // While it runs, accesses from callbacks happen at the device's own time.
+    this.accessTime = -1;
+    this.deferFloor = Infinity;
+    try {
+      let status = this.time.advance(this.exports, timeNs);
+      while (status !== 0) {
+        if (status < 0) throw this.timeError(status, timeNs);
+        this.deliver();
+        if (!(status & ADVANCE_INCOMPLETE)) break;
+        status = this.time.advance(this.exports, timeNs);
+      }
+      if (typeof timeNs === "number") this.accessTime = this.deferFloor = timeNs;
+    } catch (error) {
+      this.syncTime();
+      throw error;
+    } finally {
+      this.advancing = false;
+    }
+  }
+
   private timeError(status: number, timeNs: TimeOf<K>): HpetError {
     return status === Status.TIME_BACKWARDS
-      ? statusError(status, `time ${String(timeNs)} ns is before the device's time ${String(this.now)} ns`)
+      ? statusError(status, `time ${String(timeNs)} ns is before the device's time ${String(this.time.now(this.exports))} ns`)
       : statusError(status, `time ${String(timeNs)} is not a whole number of ns in [0, 2^63)`);
   }
 
-  // A call made from an event callback first frees the queue slots already delivered.
+  // Bring the device to the deferred time, if it is behind it.
+  private commitTime(): void {
+    if (!this.pending) return;
+    this.pending = false;
+    this.settle(this.exports.advance_f64(this.accessTime), () => "deferred advance");
+  }
+
+  // Take the host's time from the device (number time), after it moved other than by advance.
+  private syncTime(): void {
+    this.pending = false;
+    if (this.timeKind === "number") this.accessTime = this.deferFloor = this.exports.now_f64();
+  }
+
+  // A call that may queue events: commit the deferred time, and (from an event callback) free
+  // the queue slots already delivered.
   private prepareCall(): void {
+    this.commitTime();
     if (this.delivered !== 0) this.consumeDelivered();
   }
 
@@ -328,8 +398,7 @@ function disposed(): never {
 const disposedExports: HpetExports = {
   memory: new WebAssembly.Memory({ initial: 0 }),
   abi_version: disposed, init: disposed, reset: disposed, window_size: disposed, read: disposed,
-  read32: disposed, read_status: disposed, write: disposed, write32: disposed,
-  write64_halves: disposed, guest_errors: disposed, set_input: disposed, advance: disposed,
+  read32: disposed, read_status: disposed, write: disposed, write32: disposed, guest_errors: disposed, set_input: disposed, advance: disposed,
   advance_f64: disposed, now: disposed, now_f64: disposed, next_deadline: disposed,
   next_deadline_f64: disposed, events_ptr: disposed, events_count: disposed, events_consume: disposed,
   snapshot_buffer: disposed, snapshot_capacity: disposed, snapshot: disposed, restore: disposed,
