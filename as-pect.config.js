@@ -1,15 +1,11 @@
+// as-pect: every assembly/__tests__/*.spec.ts is compiled with assembly/__tests__/as-pect.asconfig.json
+// (package.json's test:as passes it) and run in its own instance. The device needs no imports.
 export default {
-  include: ["assembly/__tests__/**/*.spec.ts"],
-  add: ["assembly/__tests__/**/*.include.ts"],
-  flags: {
-    "--runtime": ["stub"],
-  },
+  entries: ["assembly/__tests__/**/*.spec.ts"],
+  include: [],
   disclude: [/node_modules/],
-  imports(memory, createImports, instantiateSync, binary) {
-    let instance;
-    const myImports = {};
-    instance = instantiateSync(binary, createImports(myImports));
-    return instance;
+  async instantiate(memory, createImports, instantiate, binary) {
+    return instantiate(binary, createImports({}));
   },
   outputBinary: false,
 };

@@ -56,17 +56,21 @@ export function reset(): void {
 
 // --- Register access (offset within the window, size 4 or 8, naturally aligned) --------------
 
+// @ts-ignore: decorator
+@inline
 export function readRegister(offset: u32, size: u32): u64 {
   const value = registerValue(offset & ~7);
   return size == 8 ? value : (value >> ((offset & 4) << 3)) & 0xffff_ffff;
 }
 
+// @ts-ignore: decorator
+@inline
 function registerValue(reg: u32): u64 {
+  if (reg == MAIN_CNT) return counterValue();
   if (reg >= TIMER_BASE) {
     const n = (reg - TIMER_BASE) >> TIMER_STRIDE_SHIFT;
     return n < numTimers ? readTimerRegister(n, reg & 0x18) : 0;
   }
-  if (reg == MAIN_CNT) return counterValue();
   if (reg == GCAP_ID) return capabilities;
   if (reg == GEN_CONF) return block.genConf;
   if (reg == GINTR_STA) return block.isr;

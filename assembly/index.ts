@@ -57,6 +57,8 @@ const ACCESS_OK: i32 = 0;
 const ACCESS_IGNORED: i32 = 1; // a guest error: counted, then ignored
 
 // Checks an access: host errors are negative, guest errors are counted and ignored.
+// @ts-ignore: decorator
+@inline
 function checkAccess(offset: i32, size: i32): i32 {
   if (size != 4 && size != 8 && size != 1 && size != 2) return ERR_BAD_SIZE;
   if (<u32>offset >= windowSize) return ERR_BAD_OFFSET;
@@ -71,18 +73,27 @@ function checkAccess(offset: i32, size: i32): i32 {
   return ACCESS_OK;
 }
 
-let lastReadStatus: i32 = 0;
+let readError: i32 = 0;
 
-// Status of the latest read or read32: 0, or the error for which it read 0.
+// The error of the latest refused read or read32 since the previous call (which read 0), or 0.
 export function read_status(): i32 {
-  return lastReadStatus;
+  const error = readError;
+  readError = 0;
+  return error;
 }
 
 // Read `size` (1, 2, 4 or 8) bytes at `offset`; guest errors and host errors read 0.
 export function read(offset: i32, size: i32): i64 {
+  return readChecked(offset, size);
+}
+
+// @ts-ignore: decorator
+@inline
+function readChecked(offset: i32, size: i32): u64 {
   const status = checkAccess(offset, size);
-  lastReadStatus = status < 0 ? status : 0;
-  return status == ACCESS_OK ? readRegister(offset, size) : 0;
+  if (status == ACCESS_OK) return readRegister(offset, size);
+  if (status < 0) readError = status;
+  return 0;
 }
 
 // Write `size` bytes at `offset`. Returns the number of queued events, or a negative error.
@@ -103,10 +114,10 @@ export function write(offset: i32, size: i32, value: i64): i32 {
 export function read32(offset: i32, time_ns: f64): i32 {
   const moved = moveTo(time_ns);
   if (moved < 0) {
-    lastReadStatus = moved;
+    readError = moved;
     return 0;
   }
-  return <i32>read(offset, 4);
+  return <i32>readChecked(offset, 4);
 }
 
 export function write32(offset: i32, value: i32, time_ns: f64): i32 {
@@ -114,22 +125,31 @@ export function write32(offset: i32, value: i32, time_ns: f64): i32 {
   return moved < 0 ? moved : write(offset, 4, <i64><u32>value);
 }
 
+// @ts-ignore: decorator
+@inline
 function moveTo(time_ns: f64): i32 {
   if (time_ns < 0) return 0;
-  const status = checkTime(time_ns);
-  if (status < 0) return status;
-  const time = <u64>time_ns;
-  if (time >= earliestDeadline()) return ERR_EXPIRY_DUE;
-  block.now = time;
-  return 0;
+  // One unsigned compare checks now <= time < earliest deadline (which is never before now).
+  const time = <i64>time_ns;
+  const now = block.now;
+  if (<f64>time == time_ns && time_ns < TWO_TO_63 && <u64>time - now < earliestDeadline() - now) {
+    block.now = time;
+    return 0;
+  }
+  const status = checkTime(time_ns, time);
+  return status < 0 ? status : ERR_EXPIRY_DUE;
 }
 
-// A time from a double: a whole number of ns, not before the device's time, below 2^63.
-function checkTime(time_ns: f64): i32 {
-  if (!(time_ns >= 0 && time_ns < 9223372036854775808.0) || time_ns != Math.floor(time_ns)) {
-    return ERR_BAD_TIME;
-  }
-  return <u64>time_ns < block.now ? ERR_TIME_BACKWARDS : 0;
+const TWO_TO_63: f64 = 9223372036854775808.0;
+
+// A time from a double (`time` is its saturating conversion): a whole number of ns below
+// 2^63, not before now. NaN, fractional and out-of-range doubles convert inexactly; signed
+// conversions are single instructions, where unsigned ones are not.
+// @ts-ignore: decorator
+@inline
+function checkTime(time_ns: f64, time: i64): i32 {
+  if (<f64>time != time_ns || !(time_ns >= 0 && time_ns < TWO_TO_63)) return ERR_BAD_TIME;
+  return <u64>time < block.now ? ERR_TIME_BACKWARDS : 0;
 }
 
 // --- Guest errors ------------------------------------------------------------------------------
@@ -162,8 +182,9 @@ export function advance(time_ns: i64): i32 {
 
 // advance() for hosts whose time is a double: it must be a whole number of ns in [0, 2^63).
 export function advance_f64(time_ns: f64): i32 {
-  const status = checkTime(time_ns);
-  return status < 0 ? status : published(advanceTo(<u64>time_ns));
+  const time = <i64>time_ns;
+  const status = checkTime(time_ns, time);
+  return status < 0 ? status : published(advanceTo(time));
 }
 
 export function now(): i64 {
@@ -171,7 +192,7 @@ export function now(): i64 {
 }
 
 export function now_f64(): f64 {
-  return <f64>block.now;
+  return <f64><i64>block.now;
 }
 
 // Time of the earliest armed expiry, or -1 when no timer will expire.
@@ -183,7 +204,7 @@ export function next_deadline(): i64 {
 // next_deadline() as a double: +Infinity when no timer will expire.
 export function next_deadline_f64(): f64 {
   const deadline = earliestDeadline();
-  return deadline > MAX_TIME ? Infinity : <f64>deadline;
+  return deadline > MAX_TIME ? Infinity : <f64><i64>deadline;
 }
 
 // --- Event queue -------------------------------------------------------------------------------

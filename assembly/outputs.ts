@@ -43,8 +43,8 @@ export function consumeEvents(n: u32): void {
 export function publishDeferLimit(deadline: u64): void {
   let limit: f64;
   if (deadline > MAX_TIME) limit = 9223372036854775808.0;
-  else if (deadline <= EXACT_F64) limit = <f64>deadline;
-  else limit = <f64>(deadline - 1024); // rounds to nearest: at most 512 up, so still below
+  else if (deadline <= EXACT_F64) limit = <f64><i64>deadline;
+  else limit = <f64><i64>(deadline - 1024); // rounds to nearest: at most 512 up, so still below
   store<f64>(QUEUE + DEFER_LIMIT_OFFSET, limit);
 }
 
