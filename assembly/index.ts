@@ -129,10 +129,13 @@ export function write32(offset: i32, value: i32, time_ns: f64): i32 {
 @inline
 function moveTo(time_ns: f64): i32 {
   if (time_ns < 0) return 0;
-  // One unsigned compare checks now <= time < earliest deadline (which is never before now).
+  // One unsigned compare checks now <= time < earliest deadline (which is never before now);
+  // the device's own time is always accepted, even with an expiry due at it.
   const time = <i64>time_ns;
   const now = block.now;
-  if (<f64>time == time_ns && time_ns < TWO_TO_63 && <u64>time - now < earliestDeadline() - now) {
+  const room = earliestDeadline() - now;
+  const ahead = <u64>time - now;
+  if (<f64>time == time_ns && time_ns < TWO_TO_63 && (ahead < room || ahead == 0)) {
     block.now = time;
     return 0;
   }

@@ -11,6 +11,7 @@ import { promisify } from "node:util";
 import { compileModule } from "../src/module.ts";
 import { replay } from "../src/replay.ts";
 import { parseTrace } from "../src/trace.ts";
+import { generateTrace } from "./support/trace-generator.ts";
 
 const TRACES = new URL("../../shared/traces/", import.meta.url);
 const CLI = new URL("../src/cli.ts", import.meta.url).pathname;
@@ -46,4 +47,22 @@ test("hpet replay TRACE prints the output on stdout", async () => {
   const path = new URL("sanity_counter_1000ns.trace", TRACES).pathname;
   const { stdout } = await run(process.execPath, ["--import", "tsx", CLI, "replay", path]);
   assert.equal(stdout, "P 0 1\nR 1000 0xf0 4 0x64\nR 1000 0xf0 8 0x64\nR 1000 0xf4 4 0x0\n");
+});
+
+// The number-time host defers advances and folds time into 32-bit accesses; bigint time does
+// neither. Both must produce the same output on every trace.
+test("number-time and bigint-time hosts replay every example trace identically", async () => {
+  const module = await compileModule();
+  for (const name of traceFiles) {
+    const trace = parseTrace(await readFile(new URL(name, TRACES), "utf8"), name);
+    assert.equal(replay(trace, module, "number"), replay(trace, module, "bigint"), name);
+  }
+});
+
+test("number-time and bigint-time hosts replay 300 generated traces identically", async () => {
+  const module = await compileModule();
+  for (let seed = 1; seed <= 300; seed++) {
+    const trace = parseTrace(generateTrace(seed, { snapshotRate: seed % 3 === 0 ? 0.05 : 0 }), `seed ${seed}`);
+    assert.equal(replay(trace, module, "number"), replay(trace, module, "bigint"), `seed ${seed}`);
+  }
 });
