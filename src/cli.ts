@@ -1,17 +1,26 @@
 #!/usr/bin/env node
 // The `hpet` command: replay guest traces, benchmark, inspect the module.
 
+import { benchCommand, benchUsage } from "../bench/runner.ts";
+import { acpiCommand, acpiUsage } from "./acpi-command.ts";
 import { HpetError } from "./errors.ts";
+import { infoCommand, infoUsage } from "./info-command.ts";
 import { replayCommand, replayUsage } from "./replay-command.ts";
 import { TraceError } from "./trace.ts";
 import { UsageError } from "./usage.ts";
 
 const commands: Record<string, (args: string[]) => Promise<void>> = {
   replay: replayCommand,
+  bench: benchCommand,
+  acpi: acpiCommand,
+  info: infoCommand,
 };
 
 const usage = `usage:
-${replayUsage}`;
+${replayUsage}
+${benchUsage}
+${acpiUsage}
+${infoUsage}`;
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...args] = argv;
