@@ -41,7 +41,8 @@ test("the packed tarball works from a clean directory: hpet info, hpet replay, i
   const [packed] = JSON.parse(await run("npm", ["pack", "--ignore-scripts", "--json", "--pack-destination", dir], ROOT)) as
     { filename: string; files: { path: string }[] }[];
   const files = packed!.files.map((file) => file.path);
-  for (const shipped of ["package.json", "README.md", "build/hpet.wasm", "dist/src/index.js", "dist/src/index.d.ts", "dist/src/cli.js"]) {
+  for (const shipped of ["package.json", "README.md", "build/hpet.wasm", "dist/src/index.js", "dist/src/index.d.ts",
+    "dist/src/cli.js", "bench/wasmtime_bench.py", "examples/wasmtime/hpet_wasmtime.py"]) {
     assert.ok(files.includes(shipped), `the tarball lacks ${shipped}`);
   }
   assert.deepEqual(files.filter((path) => /^(src|tests|assembly|node_modules)\//.test(path)), [], "sources and tests stay out");

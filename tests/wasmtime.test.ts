@@ -1,10 +1,9 @@
 // The same hpet.wasm in a native host: the Python host on Wasmtime (examples/wasmtime/) must
 // replay every example trace and a few hundred generated ones byte for byte as the Node host
-// does. The Python environment is made here: a venv in .venv with the `wasmtime` package.
+// does. The Python environment is made on first use: a venv in .venv with the `wasmtime` package.
 
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
@@ -13,14 +12,14 @@ import { fileURLToPath } from "node:url";
 import { compileModule } from "../src/module.ts";
 import { replay } from "../src/replay.ts";
 import { parseTrace } from "../src/trace.ts";
+import { wasmtimePython } from "../bench/wasmtime-engine.ts";
 import { generateTrace, TIMER_CLASSES } from "./support/trace-generator.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const WASM = join(ROOT, "build", "hpet.wasm");
 const HOST = join(ROOT, "examples", "wasmtime");
 const REPLAY = join(HOST, "replay.py");
-const VENV = join(ROOT, ".venv");
-const PYTHON = join(VENV, "bin", "python");
+let PYTHON = "";
 const SHARED_TRACES = join(ROOT, "..", "shared", "traces");
 const GENERATED = 250;
 
@@ -46,12 +45,6 @@ async function mustRun(command: string, args: string[]): Promise<Run> {
   return result;
 }
 
-// The venv in the repository root, reused when it already has wasmtime.
-async function preparePython(): Promise<void> {
-  if (existsSync(PYTHON) && (await run(PYTHON, ["-c", "import wasmtime"])).status === 0) return;
-  await mustRun("python3", ["-m", "venv", VENV]);
-  await mustRun(join(VENV, "bin", "pip"), ["install", "--retries", "0", "wasmtime"]);
-}
 
 // The register an offset falls in, named as the generator's coverage check needs.
 function registerAt(offset: number): string {
@@ -89,7 +82,7 @@ before(async () => {
   }
   for (const [name, text] of traces) await writeFile(join(traceDir, `${name}.trace`), text);
   module = await compileModule(WASM);
-  await preparePython();
+  PYTHON = await wasmtimePython(); // the repository's .venv, made and filled on first use
 });
 
 after(async () => {

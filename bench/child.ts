@@ -1,0 +1,24 @@
+// One benchmark run in a process of its own: the floor, then the workload once. Started by
+// runner.ts with the workload's name and scale; answers with one message.
+
+import { compileModule } from "../src/module.ts";
+import { floorNsPerCall, nodeWorkloads } from "./workloads.ts";
+
+export interface RunResult {
+  readonly ops: number;
+  readonly ns: number;
+  readonly floorNsPerCall: number;
+  readonly peakRssBytes: number;
+}
+
+const [name, scaleText] = process.argv.slice(2);
+const workload = nodeWorkloads.find((w) => w.name === name);
+if (workload === undefined || process.send === undefined) throw new Error(`no workload ${name}, or no parent`);
+const scale = Number(scaleText);
+const module = await compileModule();
+const floor = floorNsPerCall(module, Math.max(1_000_000, Math.round(10_000_000 * scale)));
+const start = process.hrtime.bigint();
+const ops = workload.run(module, scale);
+const ns = Number(process.hrtime.bigint() - start);
+const result: RunResult = { ops, ns, floorNsPerCall: floor, peakRssBytes: process.resourceUsage().maxRSS * 1024 };
+process.send(result);

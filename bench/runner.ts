@@ -1,0 +1,162 @@
+// `hpet bench`: runs the workloads on each engine, every run in a fresh process (one HPET per
+// process, as in an emulator), and reports medians next to the floor: an empty exported call
+// measured in the same process.
+
+import { fork } from "node:child_process";
+import { parseArgs } from "node:util";
+import { UsageError } from "../src/usage.ts";
+import type { RunResult } from "./child.ts";
+import { nodeWorkloads } from "./workloads.ts";
+import { wasmtimeEngine } from "./wasmtime-engine.ts";
+
+export const benchUsage = `hpet bench [--workload NAME] [--engine node|wasmtime] [--quick] [--runs N] [--json]
+                               tick throughput of the device; medians of N runs (default 5)`;
+
+export interface Engine {
+  readonly name: "node" | "wasmtime";
+  readonly workloads: readonly string[];
+  /** Why this engine cannot run here, or null. */
+  unavailable(): Promise<string | null>;
+  run(workload: string, scale: number): Promise<RunResult>;
+}
+
+export interface BenchResult {
+  readonly workload: string;
+  readonly engine: string;
+  readonly ops: number;
+  readonly opsPerSec: number;
+  readonly nsPerOp: number;
+  readonly floorNsPerCall: number;
+  readonly peakRssBytes: number;
+}
+
+const childPath = new URL(`./child${import.meta.url.endsWith(".ts") ? ".ts" : ".js"}`, import.meta.url);
+
+const nodeEngine: Engine = {
+  name: "node",
+  workloads: nodeWorkloads.map((w) => w.name),
+  unavailable: () => Promise.resolve(null),
+  run: (workload, scale) => new Promise((resolve, reject) => {
+    const child = fork(childPath, [workload, String(scale)], { execArgv: process.execArgv, stdio: "inherit" });
+    child.once("message", (message) => resolve(message as RunResult));
+    child.once("error", reject);
+    child.once("exit", (code) => {
+      if (code !== 0) reject(new Error(`benchmark run of ${workload} exited with status ${code}`));
+    });
+  }),
+};
+
+const engines: readonly Engine[] = [nodeEngine, wasmtimeEngine];
+
+// Full size: the workloads as bench/README.md describes them; quick: a smoke run under 5 s.
+const FULL_SCALE = 1;
+const QUICK_SCALE = 0.02;
+
+export async function benchCommand(args: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      workload: { type: "string" },
+      engine: { type: "string" },
+      quick: { type: "boolean", default: false },
+      runs: { type: "string" },
+      json: { type: "boolean", default: false },
+    },
+  });
+  const selectedEngines = engines.filter((e) => values.engine === undefined || e.name === values.engine);
+  if (selectedEngines.length === 0) throw new UsageError(`unknown engine "${values.engine}" (node or wasmtime)`);
+  const runs = values.runs === undefined ? (values.quick ? 1 : 5) : Number(values.runs);
+  if (!Number.isInteger(runs) || runs < 1) throw new UsageError(`--runs needs a whole number >= 1, not "${values.runs}"`);
+  const scale = values.quick ? QUICK_SCALE : FULL_SCALE;
+
+  const plan: { engine: Engine; workload: string }[] = [];
+  for (const engine of selectedEngines) {
+    const why = await engine.unavailable();
+    if (why !== null) {
+      if (values.engine !== undefined) throw new Error(`the ${engine.name} engine cannot run: ${why}`);
+      process.stderr.write(`hpet bench: skipping the ${engine.name} engine: ${why}\n`);
+      continue;
+    }
+    for (const workload of engine.workloads) {
+      if (values.workload === undefined || values.workload === workload) plan.push({ engine, workload });
+    }
+  }
+  if (plan.length === 0) throw new UsageError(`no workload "${values.workload}" on the selected engines`);
+
+  const progress = new Progress(plan.length * runs);
+  const results: BenchResult[] = [];
+  for (const { engine, workload } of plan) {
+    const samples: RunResult[] = [];
+    for (let i = 0; i < runs; i++) {
+      progress.update(`${workload} (${engine.name}) run ${i + 1}/${runs}`);
+      samples.push(await engine.run(workload, scale));
+      progress.step();
+    }
+    results.push(summarize(workload, engine.name, samples));
+  }
+  progress.done();
+  process.stdout.write(values.json ? `${JSON.stringify({ results }, null, 2)}\n` : table(results));
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+function summarize(workload: string, engine: string, samples: RunResult[]): BenchResult {
+  const nsPerOp = median(samples.map((s) => s.ns / s.ops));
+  return {
+    workload,
+    engine,
+    ops: samples[0]!.ops,
+    opsPerSec: 1e9 / nsPerOp,
+    nsPerOp,
+    floorNsPerCall: median(samples.map((s) => s.floorNsPerCall)),
+    peakRssBytes: Math.max(...samples.map((s) => s.peakRssBytes)),
+  };
+}
+
+function table(results: readonly BenchResult[]): string {
+  const header = ["workload", "engine", "operations", "ops/s", "ns/op", "floor ns/call", "ratio to floor", "peak RSS"];
+  const rows = results.map((r) => [
+    r.workload, r.engine, r.ops.toLocaleString("en-US"), `${(r.opsPerSec / 1e6).toFixed(1)} M`,
+    r.nsPerOp.toFixed(1), r.floorNsPerCall.toFixed(2), (r.nsPerOp / r.floorNsPerCall).toFixed(1),
+    `${(r.peakRssBytes / 2 ** 20).toFixed(0)} MiB`,
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ");
+  return `${[line(header), ...rows.map(line)].join("\n")}\n`;
+}
+
+// A progress bar on stderr, shown once the bench has run for more than a second.
+class Progress {
+  private readonly start = Date.now();
+  private doneSteps = 0;
+  private label = "";
+  private shown = false;
+  private readonly timer: NodeJS.Timeout;
+  constructor(private readonly total: number) {
+    this.timer = setInterval(() => this.draw(), 200);
+    this.timer.unref();
+  }
+  update(label: string): void {
+    this.label = label;
+    this.draw();
+  }
+  step(): void {
+    this.doneSteps++;
+    this.draw();
+  }
+  done(): void {
+    clearInterval(this.timer);
+    if (this.shown) process.stderr.write("\n");
+  }
+  private draw(): void {
+    if (!process.stderr.isTTY || Date.now() - this.start < 1000) return;
+    this.shown = true;
+    const width = 30;
+    const filled = Math.round((this.doneSteps / this.total) * width);
+    process.stderr.write(`\r[${"#".repeat(filled)}${".".repeat(width - filled)}] ${this.doneSteps}/${this.total} ${this.label}`.padEnd(80));
+  }
+}

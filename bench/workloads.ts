@@ -1,0 +1,119 @@
+// The benchmark workloads on the Node engine, each deterministic and documented in
+// bench/README.md. A workload runs `scale` of its full size and reports how many operations
+// it did; the runner times it.
+
+import { Hpet } from "../src/hpet.ts";
+
+export interface NodeWorkload {
+  readonly name: string;
+  /** What one operation is, for the table. */
+  readonly unit: string;
+  /** Runs the workload at `scale` (1 = full size) and returns the operations done. */
+  run(module: WebAssembly.Module, scale: number): number;
+}
+
+const MS = 1_000_000;
+const EDGE_PERIODIC_ENABLED = 0x4c; // TN_VAL_SET_CNF | TN_TYPE_CNF | TN_INT_ENB_CNF
+const ROUTE_SHIFT = 9;
+const FSB_EN = 0x4000;
+const MODE_32 = 0x100;
+const ONESHOT_ENABLED = 0x4; // TN_INT_ENB_CNF
+const GEN_CONF = 0x10;
+const MAIN_CNT = 0xf0;
+const timerConf = (n: number) => 0x100 + 0x20 * n;
+const timerCmp = (n: number) => 0x108 + 0x20 * n;
+const timerFsb = (n: number) => 0x110 + 0x20 * n;
+
+// Program timer n as a periodic timer: first expiry one period from 0, then every period.
+function periodic(hpet: Hpet, n: number, conf: number, periodTicks: number): void {
+  hpet.write(timerConf(n), conf);
+  hpet.writeHalves(timerCmp(n), periodTicks, 0); // TN_VAL_SET_CNF: the comparator (and the period)
+  hpet.writeHalves(timerCmp(n), periodTicks, 0); // the period
+}
+
+// Advance through `durationNs` of device time in steps of `stepNs`.
+function advanceInSteps(hpet: Hpet, durationNs: number, stepNs: number): void {
+  for (let t = stepNs; t <= durationNs; t += stepNs) hpet.advance(t);
+}
+
+/** Timers 0-2 periodic, edge-triggered, 1 us / 7 us / 13 us; 10 s in 1 ms steps. */
+export const periodic3: NodeWorkload = {
+  name: "periodic-3",
+  unit: "expiration",
+  run(module, scale) {
+    let expirations = 0;
+    const hpet = new Hpet(module, { onIrq: (_line, level) => { expirations += level; } });
+    [100, 700, 1300].forEach((ticks, n) => periodic(hpet, n, EDGE_PERIODIC_ENABLED | ((n + 2) << ROUTE_SHIFT), ticks));
+    hpet.write(GEN_CONF, 1);
+    advanceInSteps(hpet, Math.round(10_000 * scale) * MS, MS);
+    return expirations;
+  },
+};
+
+/** A guest using the HPET as its clock: 10 million counter reads, 10 ns apart. */
+export const clocksource: NodeWorkload = {
+  name: "clocksource",
+  unit: "read",
+  run(module, scale) {
+    const hpet = new Hpet(module);
+    hpet.write(GEN_CONF, 1);
+    const reads = Math.round(10_000_000 * scale);
+    let sum = 0;
+    for (let i = 1; i <= reads; i++) {
+      hpet.advance(i * 10);
+      sum += hpet.read(MAIN_CNT);
+    }
+    if (sum !== (reads * (reads + 1)) / 2) throw new Error("clocksource read a wrong counter value");
+    return reads;
+  },
+};
+
+/** A tickless kernel on timer 0, 32-bit mode: read, program counter + delta, run to it. */
+export const oneshot: NodeWorkload = {
+  name: "oneshot",
+  unit: "cycle",
+  run(module, scale) {
+    let interrupts = 0;
+    const hpet = new Hpet(module, { onIrq: (_line, level) => { interrupts += level; } });
+    hpet.write(timerConf(0), ONESHOT_ENABLED | MODE_32 | (2 << ROUTE_SHIFT));
+    hpet.write(GEN_CONF, 1);
+    const cycles = Math.round(1_000_000 * scale);
+    for (let i = 0; i < cycles; i++) {
+      const delta = 1000 + (i & 255); // 10 .. 12.55 us
+      hpet.write(timerCmp(0), (hpet.read(MAIN_CNT) + delta) >>> 0);
+      hpet.advance(hpet.nextDeadline()!);
+    }
+    if (interrupts !== cycles) throw new Error(`oneshot took ${interrupts} interrupts in ${cycles} cycles`);
+    return cycles;
+  },
+};
+
+/** 32 periodic timers with distinct periods (1 us + 370 ns * n), delivered by MSI; 1 s. */
+export const timers32: NodeWorkload = {
+  name: "timers-32",
+  unit: "expiration",
+  run(module, scale) {
+    let expirations = 0;
+    const hpet = new Hpet(module, { timers: 32, msi: true, onMsi: () => { expirations++; } });
+    for (let n = 0; n < 32; n++) {
+      hpet.writeHalves(timerFsb(n), 0x4000 + n, 0xfee00000);
+      periodic(hpet, n, EDGE_PERIODIC_ENABLED | FSB_EN, 100 + 37 * n);
+    }
+    hpet.write(GEN_CONF, 1);
+    advanceInSteps(hpet, Math.round(1000 * scale) * MS, MS);
+    return expirations;
+  },
+};
+
+/** The floor: an empty exported call (abi_version returns a constant), 10 million times. */
+export function floorNsPerCall(module: WebAssembly.Module, calls: number): number {
+  const { abi_version } = new WebAssembly.Instance(module, {}).exports as { abi_version(): number };
+  let sum = 0;
+  const start = process.hrtime.bigint();
+  for (let i = 0; i < calls; i++) sum += abi_version();
+  const ns = Number(process.hrtime.bigint() - start);
+  if (sum !== calls) throw new Error("floor call returned a wrong value");
+  return ns / calls;
+}
+
+export const nodeWorkloads: readonly NodeWorkload[] = [periodic3, clocksource, oneshot, timers32];
