@@ -84,63 +84,69 @@ export function read_status(): i32 {
 
 // Read `size` (1, 2, 4 or 8) bytes at `offset`; guest errors and host errors read 0.
 export function read(offset: i32, size: i32): i64 {
-  return readChecked(offset, size);
-}
-
-// @ts-ignore: decorator
-@inline
-function readChecked(offset: i32, size: i32): u64 {
-  const status = checkAccess(offset, size);
-  if (status == ACCESS_OK) return readRegister(offset, size);
-  if (status < 0) readError = status;
-  return 0;
+  return readAt(offset, size, block.now);
 }
 
 // Write `size` bytes at `offset`. Returns the number of queued events, or a negative error.
 export function write(offset: i32, size: i32, value: i64): i32 {
-  const status = checkAccess(offset, size);
-  if (status < 0) return status;
-  if (status == ACCESS_OK) {
-    if (freeEventSlots() < EVENTS_PER_CALL_MAX) return ERR_QUEUE_FULL;
-    writeRegister(offset, size, value);
-  }
-  return published(eventCount());
+  return writeAt(offset, size, value, block.now);
 }
 
 // 4-byte accesses without 64-bit values, each at a time: the device first moves to `time_ns`,
 // which must come before every armed deadline (see the defer limit), or stays at its current
-// time when `time_ns` is negative. This lets a host defer an advance that cannot expire
-// anything and fold it into the next access: one call instead of two.
+// time when `time_ns` is a negative whole number. This lets a host defer an advance that
+// cannot expire anything and fold it into the next access: one call instead of two. A refused
+// access changes nothing, its time included.
 export function read32(offset: i32, time_ns: f64): i32 {
-  const moved = moveTo(time_ns);
-  if (moved < 0) {
-    readError = moved;
+  const time = accessTime(time_ns);
+  if (time < 0) {
+    readError = <i32>time;
     return 0;
   }
-  return <i32>readChecked(offset, 4);
+  return <i32>readAt(offset, 4, time);
 }
 
 export function write32(offset: i32, value: i32, time_ns: f64): i32 {
-  const moved = moveTo(time_ns);
-  return moved < 0 ? moved : write(offset, 4, <i64><u32>value);
+  const time = accessTime(time_ns);
+  return time < 0 ? <i32>time : writeAt(offset, 4, <u32>value, time);
 }
 
+// An access at `time` (>= now, before every deadline, or now itself).
 // @ts-ignore: decorator
 @inline
-function moveTo(time_ns: f64): i32 {
-  if (time_ns < 0) return 0;
-  // One unsigned compare checks now <= time < earliest deadline (which is never before now);
-  // the device's own time is always accepted, even with an expiry due at it.
-  const time = <i64>time_ns;
-  const now = block.now;
-  const room = earliestDeadline() - now;
-  const ahead = <u64>time - now;
-  if (<f64>time == time_ns && time_ns < TWO_TO_63 && (ahead < room || ahead == 0)) {
-    block.now = time;
+function readAt(offset: i32, size: i32, time: u64): u64 {
+  const status = checkAccess(offset, size);
+  if (status < 0) {
+    readError = status;
     return 0;
   }
-  const status = checkTime(time_ns, time);
-  return status < 0 ? status : ERR_EXPIRY_DUE;
+  block.now = time;
+  return status == ACCESS_OK ? readRegister(offset, size) : 0;
+}
+
+function writeAt(offset: i32, size: i32, value: u64, time: u64): i32 {
+  const status = checkAccess(offset, size);
+  if (status < 0) return status;
+  if (status == ACCESS_OK && freeEventSlots() < EVENTS_PER_CALL_MAX) return ERR_QUEUE_FULL;
+  block.now = time;
+  if (status == ACCESS_OK) writeRegister(offset, size, value);
+  return published(eventCount());
+}
+
+// The time a read32/write32 happens at, or a negative error: BAD_TIME (not a whole number
+// below 2^63), TIME_BACKWARDS or EXPIRY_DUE (an armed deadline at or before it).
+// @ts-ignore: decorator
+@inline
+function accessTime(time_ns: f64): i64 {
+  const time = <i64>time_ns; // saturating: NaN, fractions and out-of-range values come out inexact
+  if (<f64>time != time_ns || time_ns >= TWO_TO_63) return ERR_BAD_TIME;
+  const now = block.now;
+  if (time < 0) return now; // a negative whole number: the device's own time
+  // One unsigned compare checks now <= time < earliest deadline (which is never before now);
+  // the device's own time is always accepted, even with an expiry due at it.
+  const ahead = <u64>time - now;
+  if (ahead < earliestDeadline() - now || ahead == 0) return time;
+  return <u64>time < now ? ERR_TIME_BACKWARDS : ERR_EXPIRY_DUE;
 }
 
 const TWO_TO_63: f64 = 9223372036854775808.0;

@@ -1,5 +1,6 @@
-// One benchmark run in a process of its own: the floor, then the workload once. Started by
-// runner.ts with the workload's name and scale; answers with one message.
+// One benchmark run in a process of its own: the floor, then the workload, warmed up on its
+// instance with a tenth of the run, then timed. Started by runner.ts with the workload's name
+// and scale; answers with one message.
 
 import { compileModule } from "../src/module.ts";
 import { floorNsPerCall, nodeWorkloads } from "./workloads.ts";
@@ -17,8 +18,10 @@ if (workload === undefined || process.send === undefined) throw new Error(`no wo
 const scale = Number(scaleText);
 const module = await compileModule();
 const floor = floorNsPerCall(module, Math.max(1_000_000, Math.round(10_000_000 * scale)));
+const run = workload.start(module);
+run(scale / 10);
 const start = process.hrtime.bigint();
-const ops = workload.run(module, scale);
+const ops = run(scale);
 const ns = Number(process.hrtime.bigint() - start);
 const result: RunResult = { ops, ns, floorNsPerCall: floor, peakRssBytes: process.resourceUsage().maxRSS * 1024 };
 process.send(result);

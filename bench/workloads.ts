@@ -1,6 +1,7 @@
 // The benchmark workloads on the Node engine, each deterministic and documented in
-// bench/README.md. A workload runs `scale` of its full size and reports how many operations
-// it did; the runner times it.
+// bench/README.md. A workload sets up one instance and returns a function that runs `scale`
+// of the workload's full size on it, continuing where the previous call stopped, and reports
+// the operations done: the runner calls it once to warm up, then times a second call.
 
 import { Hpet } from "../src/hpet.ts";
 
@@ -8,8 +9,8 @@ export interface NodeWorkload {
   readonly name: string;
   /** What one operation is, for the table. */
   readonly unit: string;
-  /** Runs the workload at `scale` (1 = full size) and returns the operations done. */
-  run(module: WebAssembly.Module, scale: number): number;
+  /** Sets up an instance; the result runs `scale` of the workload (1 = full size) on it. */
+  start(module: WebAssembly.Module): (scale: number) => number;
 }
 
 const MS = 1_000_000;
@@ -31,22 +32,26 @@ function periodic(hpet: Hpet, n: number, conf: number, periodTicks: number): voi
   hpet.writeHalves(timerCmp(n), periodTicks, 0); // the period
 }
 
-// Advance through `durationNs` of device time in steps of `stepNs`.
+// Advance `durationNs` of device time in steps of `stepNs`, from the device's time.
 function advanceInSteps(hpet: Hpet, durationNs: number, stepNs: number): void {
-  for (let t = stepNs; t <= durationNs; t += stepNs) hpet.advance(t);
+  const end = hpet.now + durationNs;
+  for (let t = hpet.now + stepNs; t <= end; t += stepNs) hpet.advance(t);
 }
 
 /** Timers 0-2 periodic, edge-triggered, 1 us / 7 us / 13 us; 10 s in 1 ms steps. */
 export const periodic3: NodeWorkload = {
   name: "periodic-3",
   unit: "expiration",
-  run(module, scale) {
+  start(module) {
     let expirations = 0;
     const hpet = new Hpet(module, { onIrq: (_line, level) => { expirations += level; } });
     [100, 700, 1300].forEach((ticks, n) => periodic(hpet, n, EDGE_PERIODIC_ENABLED | ((n + 2) << ROUTE_SHIFT), ticks));
     hpet.write(GEN_CONF, 1);
-    advanceInSteps(hpet, Math.round(10_000 * scale) * MS, MS);
-    return expirations;
+    return (scale) => {
+      expirations = 0;
+      advanceInSteps(hpet, Math.round(10_000 * scale) * MS, MS);
+      return expirations;
+    };
   },
 };
 
@@ -54,17 +59,21 @@ export const periodic3: NodeWorkload = {
 export const clocksource: NodeWorkload = {
   name: "clocksource",
   unit: "read",
-  run(module, scale) {
+  start(module) {
     const hpet = new Hpet(module);
     hpet.write(GEN_CONF, 1);
-    const reads = Math.round(10_000_000 * scale);
-    let sum = 0;
-    for (let i = 1; i <= reads; i++) {
-      hpet.advance(i * 10);
-      sum += hpet.read(MAIN_CNT);
-    }
-    if (sum !== (reads * (reads + 1)) / 2) throw new Error("clocksource read a wrong counter value");
-    return reads;
+    return (scale) => {
+      const reads = Math.round(10_000_000 * scale);
+      const first = hpet.read(MAIN_CNT);
+      let t = hpet.now;
+      let sum = 0;
+      for (let i = 0; i < reads; i++) {
+        hpet.advance(t += 10);
+        sum += hpet.read(MAIN_CNT);
+      }
+      if (sum !== reads * first + (reads * (reads + 1)) / 2) throw new Error("clocksource read a wrong counter value");
+      return reads;
+    };
   },
 };
 
@@ -72,19 +81,22 @@ export const clocksource: NodeWorkload = {
 export const oneshot: NodeWorkload = {
   name: "oneshot",
   unit: "cycle",
-  run(module, scale) {
+  start(module) {
     let interrupts = 0;
     const hpet = new Hpet(module, { onIrq: (_line, level) => { interrupts += level; } });
     hpet.write(timerConf(0), ONESHOT_ENABLED | MODE_32 | (2 << ROUTE_SHIFT));
     hpet.write(GEN_CONF, 1);
-    const cycles = Math.round(1_000_000 * scale);
-    for (let i = 0; i < cycles; i++) {
-      const delta = 1000 + (i & 255); // 10 .. 12.55 us
-      hpet.write(timerCmp(0), (hpet.read(MAIN_CNT) + delta) >>> 0);
-      hpet.advance(hpet.nextDeadline()!);
-    }
-    if (interrupts !== cycles) throw new Error(`oneshot took ${interrupts} interrupts in ${cycles} cycles`);
-    return cycles;
+    return (scale) => {
+      interrupts = 0;
+      const cycles = Math.round(1_000_000 * scale);
+      for (let i = 0; i < cycles; i++) {
+        const delta = 1000 + (i & 255); // 10 .. 12.55 us
+        hpet.write(timerCmp(0), (hpet.read(MAIN_CNT) + delta) >>> 0);
+        hpet.advance(hpet.nextDeadline()!);
+      }
+      if (interrupts !== cycles) throw new Error(`oneshot took ${interrupts} interrupts in ${cycles} cycles`);
+      return cycles;
+    };
   },
 };
 
@@ -92,7 +104,7 @@ export const oneshot: NodeWorkload = {
 export const timers32: NodeWorkload = {
   name: "timers-32",
   unit: "expiration",
-  run(module, scale) {
+  start(module) {
     let expirations = 0;
     const hpet = new Hpet(module, { timers: 32, msi: true, onMsi: () => { expirations++; } });
     for (let n = 0; n < 32; n++) {
@@ -100,17 +112,25 @@ export const timers32: NodeWorkload = {
       periodic(hpet, n, EDGE_PERIODIC_ENABLED | FSB_EN, 100 + 37 * n);
     }
     hpet.write(GEN_CONF, 1);
-    advanceInSteps(hpet, Math.round(1000 * scale) * MS, MS);
-    return expirations;
+    return (scale) => {
+      expirations = 0;
+      advanceInSteps(hpet, Math.round(1000 * scale) * MS, MS);
+      return expirations;
+    };
   },
 };
 
-/** The floor: an empty exported call (abi_version returns a constant), 10 million times. */
+/** The floor: an empty exported call (abi_version returns a constant), warmed up, then timed. */
 export function floorNsPerCall(module: WebAssembly.Module, calls: number): number {
   const { abi_version } = new WebAssembly.Instance(module, {}).exports as { abi_version(): number };
-  let sum = 0;
+  const loop = (n: number): number => {
+    let sum = 0;
+    for (let i = 0; i < n; i++) sum += abi_version();
+    return sum;
+  };
+  loop(calls / 10);
   const start = process.hrtime.bigint();
-  for (let i = 0; i < calls; i++) sum += abi_version();
+  const sum = loop(calls);
   const ns = Number(process.hrtime.bigint() - start);
   if (sum !== calls) throw new Error("floor call returned a wrong value");
   return ns / calls;

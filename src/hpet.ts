@@ -68,6 +68,9 @@ export class Hpet<K extends TimeKind = "number"> implements HpetCallbacks<TimeOf
   readonly windowSize: number;
 
   private exports: HpetExports;
+  // The hot exports, held directly: a field load is cheaper than a lookup on the exports object.
+  private read32: HpetExports["read32"];
+  private write32: HpetExports["write32"];
   private readonly module: WebAssembly.Module;
   private readonly timeKind: K;
   private readonly time: TimeCodec<TimeOf<K>>;
@@ -85,6 +88,8 @@ export class Hpet<K extends TimeKind = "number"> implements HpetCallbacks<TimeOf
   private accessTime: number;
   /** Advances to times from here up to the defer limit may be deferred; Infinity: none. */
   private deferFloor: number;
+  /** The module's defer limit, as of the latest call that may have changed it. */
+  private deferLimit = 0;
   /** accessTime is ahead of the device. */
   private pending = false;
   /** An advance is running (its events are being delivered). */
@@ -99,6 +104,8 @@ export class Hpet<K extends TimeKind = "number"> implements HpetCallbacks<TimeOf
       throw new HpetError("bad-module", `not a usable hpet.wasm: ${(error as Error).message}`);
     }
     this.exports = exports;
+    this.read32 = exports.read32;
+    this.write32 = exports.write32;
     this.module = module;
     this.timeKind = (options.time ?? "number") as K;
     this.time = timeCodec(this.timeKind);
@@ -128,6 +135,7 @@ export class Hpet<K extends TimeKind = "number"> implements HpetCallbacks<TimeOf
     this.countWord = hostArea >>> 2;
     this.firstRecordWord = (hostArea + QUEUE_HEADER_SIZE) >>> 2;
     this.deferLimitDouble = (hostArea + DEFER_LIMIT_OFFSET) >>> 3;
+    this.deferLimit = this.doubles[this.deferLimitDouble]!;
     this.deliver();
   }
 
@@ -138,7 +146,7 @@ export class Hpet<K extends TimeKind = "number"> implements HpetCallbacks<TimeOf
     this.checkOffset(offset);
     if (size === 4) {
       this.pending = false;
-      return this.exports.read32(offset, this.accessTime) >>> 0;
+      return this.read32(offset, this.accessTime) >>> 0;
     }
     this.checkSize(size, "read");
     this.commitTime();
@@ -162,13 +170,13 @@ export class Hpet<K extends TimeKind = "number"> implements HpetCallbacks<TimeOf
     let status: number;
     if (size === 4) {
       this.pending = false;
-      status = this.exports.write32(offset, value | 0, this.accessTime);
+      status = this.write32(offset, value | 0, this.accessTime);
     } else {
       this.checkSize(size, "write");
       this.commitTime();
       status = this.exports.write(offset, size, BigInt(value));
     }
-    if (status !== 0) this.settle(status, () => `write of ${size} bytes at 0x${offset.toString(16)}`);
+    this.settle(status, () => `write of ${size} bytes at 0x${offset.toString(16)}`);
   }
 
   /** A guest write of 8 bytes; `value` is in [-2^63, 2^64). */
@@ -182,8 +190,13 @@ export class Hpet<K extends TimeKind = "number"> implements HpetCallbacks<TimeOf
       () => `write of 8 bytes at 0x${offset.toString(16)}`);
   }
 
-  /** A guest write of 8 bytes given as its 32-bit halves (unsigned or signed). */
+  /** A guest write of 8 bytes given as its 32-bit halves, each an integer in [-2^31, 2^32). */
   writeHalves(offset: number, low: number, high: number): void {
+    for (const half of [low, high]) {
+      if (!Number.isInteger(half) || half < -0x8000_0000 || half >= TWO_TO_32) {
+        throw new HpetError("bad-value", `half ${half} does not fit 4 bytes`);
+      }
+    }
     this.write64(offset, (BigInt(high >>> 0) << 32n) | BigInt(low >>> 0));
   }
 
@@ -219,7 +232,7 @@ export class Hpet<K extends TimeKind = "number"> implements HpetCallbacks<TimeOf
    * Not allowed from an event callback of an advance.
    */
   advance(timeNs: TimeOf<K>): void {
-    if (timeNs < this.doubles[this.deferLimitDouble]! && timeNs >= this.deferFloor && Number.isInteger(timeNs)) {
+    if (timeNs < this.deferLimit && timeNs >= this.deferFloor && Number.isInteger(timeNs)) {
       this.accessTime = this.deferFloor = timeNs as number;
       this.pending = true;
       return;
@@ -234,6 +247,9 @@ export class Hpet<K extends TimeKind = "number"> implements HpetCallbacks<TimeOf
 
   /** When the earliest armed timer expires, or null if none will. */
   nextDeadline(): TimeOf<K> | null {
+    // The defer limit is the earliest deadline itself while that is exact as a double.
+    const limit = this.doubles[this.deferLimitDouble]!;
+    if (this.timeKind === "number" && limit <= Number.MAX_SAFE_INTEGER) return limit as TimeOf<K>;
     return this.time.nextDeadline(this.exports);
   }
 
@@ -241,7 +257,7 @@ export class Hpet<K extends TimeKind = "number"> implements HpetCallbacks<TimeOf
 
   /** The complete device state, queued events included, as bytes (format: docs/snapshot.md). */
   snapshot(): Uint8Array {
-    this.commitTime();
+    this.prepareCall(); // from a callback: leave out the events already delivered
     const length = this.exports.snapshot();
     return new Uint8Array(this.exports.memory.buffer, this.exports.snapshot_buffer(), length).slice();
   }
@@ -253,7 +269,7 @@ export class Hpet<K extends TimeKind = "number"> implements HpetCallbacks<TimeOf
    */
   restore(bytes: Uint8Array): void {
     const capacity = this.exports.snapshot_capacity();
-    if (!(bytes instanceof Uint8Array)) throw new HpetError("snapshot-truncated", "a snapshot is a Uint8Array");
+    if (!(bytes instanceof Uint8Array)) throw new HpetError("bad-value", "a snapshot is a Uint8Array");
     if (bytes.length > capacity) {
       throw new HpetError("snapshot-length", `snapshot of ${bytes.length} bytes is longer than any (${capacity})`);
     }
@@ -261,6 +277,7 @@ export class Hpet<K extends TimeKind = "number"> implements HpetCallbacks<TimeOf
     new Uint8Array(this.exports.memory.buffer, this.exports.snapshot_buffer(), bytes.length).set(bytes);
     const status = this.exports.restore(bytes.length);
     if (status < 0) throw statusError(status, describeRefusedSnapshot(status, bytes, this.config));
+    this.deferLimit = this.doubles[this.deferLimitDouble]!;
     this.syncTime();
     this.deliver();
   }
@@ -278,9 +295,12 @@ export class Hpet<K extends TimeKind = "number"> implements HpetCallbacks<TimeOf
   /** Release the instance; any later call throws a "disposed" HpetError. */
   dispose(): void {
     this.exports = disposedExports;
+    this.read32 = disposedExports.read32;
+    this.write32 = disposedExports.write32;
     this.words = new Uint32Array(0);
     this.doubles = new Float64Array(1);
     this.deferFloor = Infinity;
+    this.accessTime = -1;
   }
 
   // --- Internals --------------------------------------------------------------------------------
@@ -301,6 +321,7 @@ export class Hpet<K extends TimeKind = "number"> implements HpetCallbacks<TimeOf
   }
 
   private settle(status: number, what: () => string): void {
+    this.deferLimit = this.doubles[this.deferLimitDouble]!;
     if (status > 0) this.deliver();
     else if (status < 0) throw statusError(status, `${what()} refused`);
   }
@@ -323,6 +344,7 @@ export class Hpet<K extends TimeKind = "number"> implements HpetCallbacks<TimeOf
         status = this.time.advance(this.exports, timeNs);
       }
       if (typeof timeNs === "number") this.accessTime = this.deferFloor = timeNs;
+      this.deferLimit = this.doubles[this.deferLimitDouble]!;
     } catch (error) {
       this.syncTime();
       throw error;
@@ -363,28 +385,31 @@ export class Hpet<K extends TimeKind = "number"> implements HpetCallbacks<TimeOf
   }
 
   // Deliver queued events in order. Callbacks may call back into this instance; the events
-  // such a call queues are delivered in turn, after the ones before them.
+  // such a call queues are delivered in turn, after the ones before them (a call made from a
+  // callback first consumes the events delivered so far, which resets `delivered`).
   private deliver(): void {
     const words = this.words;
-    while (this.delivered < words[this.countWord]!) {
-      const at = this.firstRecordWord + this.delivered * WORDS_PER_EVENT;
-      this.delivered++;
-      const time = this.time.fromHalves(words[at]!, words[at + 1]!);
+    const countWord = this.countWord;
+    const firstRecordWord = this.firstRecordWord;
+    const fromHalves = this.time.fromHalves;
+    for (let i = this.delivered; i < words[countWord]!; i = this.delivered) {
+      this.delivered = i + 1;
+      const at = firstRecordWord + i * WORDS_PER_EVENT;
+      const time = fromHalves(words[at]!, words[at + 1]!);
       const a = words[at + 3]!;
-      switch (words[at + 2]) {
-        case EventKind.LINE:
-          this.onIrq?.(a, words[at + 4]! as Level, time);
-          break;
-        case EventKind.PULSE:
-          this.onIrq?.(a, 1, time);
-          this.onIrq?.(a, 0, time);
-          break;
-        case EventKind.PIT:
-          this.onPitEnable?.(a as Level, time);
-          break;
-        case EventKind.MSI:
-          this.onMsi?.(a, words[at + 4]!, time);
-          break;
+      const kind = words[at + 2];
+      if (kind === EventKind.PULSE) {
+        const onIrq = this.onIrq;
+        if (onIrq !== undefined) {
+          onIrq(a, 1, time);
+          onIrq(a, 0, time);
+        }
+      } else if (kind === EventKind.LINE) {
+        this.onIrq?.(a, words[at + 4]! as Level, time);
+      } else if (kind === EventKind.MSI) {
+        this.onMsi?.(a, words[at + 4]!, time);
+      } else {
+        this.onPitEnable?.(a as Level, time);
       }
     }
     if (this.delivered !== 0) this.consumeDelivered();

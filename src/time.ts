@@ -16,7 +16,7 @@ export interface TimeCodec<T> {
 }
 
 const numberTime: TimeCodec<number> = {
-  advance: (exports, timeNs) => exports.advance_f64(timeNs),
+  advance: (exports, timeNs) => (typeof timeNs === "number" ? exports.advance_f64(timeNs) : Status.BAD_TIME),
   fromHalves: (low, high) => high * 0x1_0000_0000 + low,
   now: (exports) => exports.now_f64(),
   nextDeadline: (exports) => {
