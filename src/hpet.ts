@@ -47,6 +47,8 @@ export interface GuestErrors {
 }
 
 const WORDS_PER_EVENT = EVENT_SIZE / 4;
+const ACCESS_TIME = 0;
+const DEFER_LIMIT = 1;
 const TWO_TO_32 = 0x1_0000_0000;
 const MIN_I64 = -(1n << 63n);
 const TWO_TO_64 = 1n << 64n;
@@ -83,14 +85,13 @@ export class Hpet<K extends TimeKind = "number"> implements HpetCallbacks<TimeOf
   private delivered = 0;
   // Deferred time (number time only). An advance to a time before the defer limit cannot
   // expire anything, so it only records the time; the next 32-bit access carries it into the
-  // device (one call, not two) and any other call first commits it.
-  /** The time 32-bit accesses carry: the host's time, or -1 for "the device's time". */
-  private accessTime: number;
-  /** Advances to times from here up to the defer limit may be deferred; Infinity: none. */
-  private deferFloor: number;
-  /** The module's defer limit, as of the latest call that may have changed it. */
-  private deferLimit = 0;
-  /** accessTime is ahead of the device. */
+  // device (one call, not two) and any other call first commits it. The two times live in a
+  // Float64Array: stored into object fields, times past 2^31 ns would be boxed on every store.
+  /** [ACCESS_TIME]: the time 32-bit accesses carry, the host's time or -1 ("the device's
+   * time"); [DEFER_LIMIT]: advances to times from ACCESS_TIME up to this may be deferred
+   * (-Infinity while an advance runs, and with bigint time). */
+  private readonly clock = new Float64Array(2);
+  /** The access time is ahead of the device. */
   private pending = false;
   /** An advance is running (its events are being delivered). */
   private advancing = false;
@@ -109,8 +110,7 @@ export class Hpet<K extends TimeKind = "number"> implements HpetCallbacks<TimeOf
     this.module = module;
     this.timeKind = (options.time ?? "number") as K;
     this.time = timeCodec(this.timeKind);
-    this.accessTime = this.timeKind === "number" ? 0 : -1;
-    this.deferFloor = this.timeKind === "number" ? 0 : Infinity;
+    this.clock[ACCESS_TIME] = this.timeKind === "number" ? 0 : -1;
     this.config = {
       timers: options.timers ?? 3,
       msi: options.msi ?? false,
@@ -135,7 +135,7 @@ export class Hpet<K extends TimeKind = "number"> implements HpetCallbacks<TimeOf
     this.countWord = hostArea >>> 2;
     this.firstRecordWord = (hostArea + QUEUE_HEADER_SIZE) >>> 2;
     this.deferLimitDouble = (hostArea + DEFER_LIMIT_OFFSET) >>> 3;
-    this.deferLimit = this.doubles[this.deferLimitDouble]!;
+    this.refreshDeferLimit();
     this.deliver();
   }
 
@@ -146,7 +146,7 @@ export class Hpet<K extends TimeKind = "number"> implements HpetCallbacks<TimeOf
     this.checkOffset(offset);
     if (size === 4) {
       this.pending = false;
-      return this.read32(offset, this.accessTime) >>> 0;
+      return this.read32(offset, this.clock[ACCESS_TIME]!) >>> 0;
     }
     this.checkSize(size, "read");
     this.commitTime();
@@ -170,7 +170,7 @@ export class Hpet<K extends TimeKind = "number"> implements HpetCallbacks<TimeOf
     let status: number;
     if (size === 4) {
       this.pending = false;
-      status = this.write32(offset, value | 0, this.accessTime);
+      status = this.write32(offset, value | 0, this.clock[ACCESS_TIME]!);
     } else {
       this.checkSize(size, "write");
       this.commitTime();
@@ -232,8 +232,9 @@ export class Hpet<K extends TimeKind = "number"> implements HpetCallbacks<TimeOf
    * Not allowed from an event callback of an advance.
    */
   advance(timeNs: TimeOf<K>): void {
-    if (timeNs < this.deferLimit && timeNs >= this.deferFloor && Number.isInteger(timeNs)) {
-      this.accessTime = this.deferFloor = timeNs as number;
+    const clock = this.clock;
+    if (timeNs < clock[DEFER_LIMIT]! && timeNs >= clock[ACCESS_TIME]! && Number.isInteger(timeNs)) {
+      clock[ACCESS_TIME] = timeNs as number;
       this.pending = true;
       return;
     }
@@ -242,7 +243,8 @@ export class Hpet<K extends TimeKind = "number"> implements HpetCallbacks<TimeOf
 
   /** The device's current time. */
   get now(): TimeOf<K> {
-    return this.accessTime >= 0 ? this.accessTime as TimeOf<K> : this.time.now(this.exports);
+    const time = this.clock[ACCESS_TIME]!;
+    return time >= 0 ? time as TimeOf<K> : this.time.now(this.exports);
   }
 
   /** When the earliest armed timer expires, or null if none will. */
@@ -277,7 +279,7 @@ export class Hpet<K extends TimeKind = "number"> implements HpetCallbacks<TimeOf
     new Uint8Array(this.exports.memory.buffer, this.exports.snapshot_buffer(), bytes.length).set(bytes);
     const status = this.exports.restore(bytes.length);
     if (status < 0) throw statusError(status, describeRefusedSnapshot(status, bytes, this.config));
-    this.deferLimit = this.doubles[this.deferLimitDouble]!;
+    this.refreshDeferLimit();
     this.syncTime();
     this.deliver();
   }
@@ -299,8 +301,8 @@ export class Hpet<K extends TimeKind = "number"> implements HpetCallbacks<TimeOf
     this.write32 = disposedExports.write32;
     this.words = new Uint32Array(0);
     this.doubles = new Float64Array(1);
-    this.deferFloor = Infinity;
-    this.accessTime = -1;
+    this.clock[ACCESS_TIME] = -1;
+    this.clock[DEFER_LIMIT] = -Infinity;
   }
 
   // --- Internals --------------------------------------------------------------------------------
@@ -321,7 +323,7 @@ export class Hpet<K extends TimeKind = "number"> implements HpetCallbacks<TimeOf
   }
 
   private settle(status: number, what: () => string): void {
-    this.deferLimit = this.doubles[this.deferLimitDouble]!;
+    this.refreshDeferLimit();
     if (status > 0) this.deliver();
     else if (status < 0) throw statusError(status, `${what()} refused`);
   }
@@ -333,8 +335,8 @@ export class Hpet<K extends TimeKind = "number"> implements HpetCallbacks<TimeOf
     this.prepareCall();
     this.advancing = true;
     // While it runs, accesses from callbacks happen at the device's own time.
-    this.accessTime = -1;
-    this.deferFloor = Infinity;
+    this.clock[ACCESS_TIME] = -1;
+    this.clock[DEFER_LIMIT] = -Infinity;
     try {
       let status = this.time.advance(this.exports, timeNs);
       while (status !== 0) {
@@ -343,8 +345,8 @@ export class Hpet<K extends TimeKind = "number"> implements HpetCallbacks<TimeOf
         if (!(status & ADVANCE_INCOMPLETE)) break;
         status = this.time.advance(this.exports, timeNs);
       }
-      if (typeof timeNs === "number") this.accessTime = this.deferFloor = timeNs;
-      this.deferLimit = this.doubles[this.deferLimitDouble]!;
+      if (typeof timeNs === "number") this.clock[ACCESS_TIME] = timeNs;
+      this.refreshDeferLimit();
     } catch (error) {
       this.syncTime();
       throw error;
@@ -363,13 +365,18 @@ export class Hpet<K extends TimeKind = "number"> implements HpetCallbacks<TimeOf
   private commitTime(): void {
     if (!this.pending) return;
     this.pending = false;
-    this.settle(this.exports.advance_f64(this.accessTime), () => "deferred advance");
+    this.settle(this.exports.advance_f64(this.clock[ACCESS_TIME]!), () => "deferred advance");
   }
 
   // Take the host's time from the device (number time), after it moved other than by advance.
   private syncTime(): void {
     this.pending = false;
-    if (this.timeKind === "number") this.accessTime = this.deferFloor = this.exports.now_f64();
+    if (this.timeKind === "number") this.clock[ACCESS_TIME] = this.exports.now_f64();
+    this.refreshDeferLimit();
+  }
+
+  private refreshDeferLimit(): void {
+    this.clock[DEFER_LIMIT] = this.timeKind === "number" ? this.doubles[this.deferLimitDouble]! : -Infinity;
   }
 
   // A call that may queue events: commit the deferred time, and (from an event callback) free
