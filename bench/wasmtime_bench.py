@@ -60,8 +60,10 @@ def run(workload: str, scale: float) -> dict:
     floor = (time.perf_counter_ns() - start) / calls
 
     def advance_by(span: int) -> None:
-        start = hpet.now
-        for t in range(start + STEP_NS, start + span + 1, STEP_NS):
+        t = hpet.now
+        end = t + span
+        while t < end:
+            t = min(t + STEP_NS, end)
             hpet.advance(t)
 
     hpet.write(GEN_CONF, 1)

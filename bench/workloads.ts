@@ -34,8 +34,12 @@ function periodic(hpet: Hpet, n: number, conf: number, periodTicks: number): voi
 
 // Advance `durationNs` of device time in steps of `stepNs`, from the device's time.
 function advanceInSteps(hpet: Hpet, durationNs: number, stepNs: number): void {
-  const end = hpet.now + durationNs;
-  for (let t = hpet.now + stepNs; t <= end; t += stepNs) hpet.advance(t);
+  let t = hpet.now;
+  const end = t + durationNs;
+  while (t < end) {
+    t = Math.min(t + stepNs, end);
+    hpet.advance(t);
+  }
 }
 
 /** Timers 0-2 periodic, edge-triggered, 1 us / 7 us / 13 us; 10 s in 1 ms steps. */
