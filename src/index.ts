@@ -9,7 +9,7 @@ export type { ModuleSource } from "./module.ts";
 export type { TimeKind, TimeOf } from "./time.ts";
 export { parseTrace, TraceError } from "./trace.ts";
 export type { Trace, TraceOp } from "./trace.ts";
-export { replay } from "./replay.ts";
+export { replay, Replayer } from "./replay.ts";
 export { ACPI_HPET_TABLE_LENGTH, buildAcpiHpetTable, DEFAULT_HPET_BASE } from "./acpi.ts";
 export type { AcpiHpetOptions, HpetRegisters, PageProtection } from "./acpi.ts";
 export { HpetMmio } from "./mmio.ts";

@@ -2,7 +2,7 @@
 // R (reads), I (line changes), P (PIT-enable changes) and M (MSI writes), in order.
 
 import { Hpet } from "./hpet.ts";
-import type { TimeKind } from "./time.ts";
+import type { TimeKind, TimeOf } from "./time.ts";
 import type { Trace, TraceOp } from "./trace.ts";
 
 /**
@@ -10,24 +10,47 @@ import type { Trace, TraceOp } from "./trace.ts";
  * whole range; "number" exercises the host's deferred-time path and needs times below 2^53.
  */
 export function replay(trace: Trace, module: WebAssembly.Module, time: TimeKind = "bigint"): string {
-  const out: string[] = [];
-  let hpet = new Hpet<TimeKind>(module, {
-    ...trace.config,
-    time,
-    onIrq: (line, level, timeNs) => out.push(`I ${timeNs} ${line} ${level}`),
-    onPitEnable: (level, timeNs) => out.push(`P ${timeNs} ${level}`),
-    onMsi: (address, data, timeNs) => out.push(`M ${timeNs} 0x${address.toString(16)} 0x${data.toString(16)}`),
-  });
-  for (const op of trace.ops) {
+  return new Replayer(module, trace, time).run(trace.ops).output();
+}
+
+/**
+ * Runs a trace's operations on one instance, one at a time, collecting the output; for callers
+ * that interleave several replays or look at the instance between operations.
+ */
+export class Replayer<K extends TimeKind> {
+  private readonly lines: string[] = [];
+  /** The instance (after an `s` operation, the clone it continues on). */
+  hpet: Hpet<K>;
+
+  constructor(module: WebAssembly.Module, trace: Trace, private readonly time: K) {
+    this.hpet = new Hpet<K>(module, {
+      ...trace.config,
+      time,
+      onIrq: (line, level, t) => this.lines.push(`I ${t} ${line} ${level}`),
+      onPitEnable: (level, t) => this.lines.push(`P ${t} ${level}`),
+      onMsi: (address, data, t) => this.lines.push(`M ${t} 0x${address.toString(16)} 0x${data.toString(16)}`),
+    });
+  }
+
+  step(op: TraceOp): void {
+    const hpet = this.hpet;
     switch (op.kind) {
       case "advance":
-        hpet.advance(time === "number" ? Number(op.timeNs) : op.timeNs);
+        hpet.advance((this.time === "bigint" ? op.timeNs : Number(op.timeNs)) as TimeOf<K>);
         break;
-      case "read":
-        out.push(`R ${hpet.now} 0x${op.offset.toString(16)} ${op.size} 0x${read(hpet, op).toString(16)}`);
+      case "read": {
+        // Offsets outside the register window read 0 and ignore writes, like unlisted registers.
+        let value: bigint | number = 0;
+        if (op.offset < hpet.windowSize) {
+          value = op.size === 8 ? hpet.read64(op.offset) : hpet.read(op.offset, op.size as 1 | 2 | 4);
+        }
+        this.lines.push(`R ${hpet.now} 0x${op.offset.toString(16)} ${op.size} 0x${value.toString(16)}`);
         break;
+      }
       case "write":
-        write(hpet, op);
+        if (op.offset >= hpet.windowSize) break;
+        if (op.size === 8) hpet.write64(op.offset, op.value);
+        else hpet.write(op.offset, Number(op.value), op.size as 1 | 2 | 4);
         break;
       case "reset":
         hpet.reset();
@@ -36,21 +59,18 @@ export function replay(trace: Trace, module: WebAssembly.Module, time: TimeKind 
         hpet.setLegacyInput(op.input === 0 ? "pit" : "rtc", op.level);
         break;
       case "snapshot":
-        hpet = hpet.clone();
+        this.hpet = hpet.clone();
         break;
     }
   }
-  return out.length === 0 ? "" : out.join("\n") + "\n";
-}
 
-// Offsets outside the register window read 0 and ignore writes, like unlisted registers.
-function read(hpet: Hpet<TimeKind>, op: Extract<TraceOp, { kind: "read" }>): bigint | number {
-  if (op.offset >= hpet.windowSize) return 0;
-  return op.size === 8 ? hpet.read64(op.offset) : hpet.read(op.offset, op.size as 1 | 2 | 4);
-}
+  run(ops: readonly TraceOp[]): this {
+    for (const op of ops) this.step(op);
+    return this;
+  }
 
-function write(hpet: Hpet<TimeKind>, op: Extract<TraceOp, { kind: "write" }>): void {
-  if (op.offset >= hpet.windowSize) return;
-  if (op.size === 8) hpet.write64(op.offset, op.value);
-  else hpet.write(op.offset, Number(op.value), op.size as 1 | 2 | 4);
+  /** Everything output so far, one line each, as `hpet replay` prints it. */
+  output(): string {
+    return this.lines.length === 0 ? "" : `${this.lines.join("\n")}\n`;
+  }
 }

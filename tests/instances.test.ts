@@ -5,13 +5,12 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { compileModule } from "../src/module.ts";
-import { replay } from "../src/replay.ts";
+import { Replayer, replay } from "../src/replay.ts";
 import type { TimeKind } from "../src/time.ts";
 import { parseTrace, type Trace } from "../src/trace.ts";
 import { initConfig, type Op, OpGenerator } from "./fuzz/ops.ts";
 import { sameBytes } from "./fuzz/snapshot-layout.ts";
 import { type Outcome, Target } from "./fuzz/target.ts";
-import { TraceRunner } from "./fuzz/trace-runner.ts";
 import { generateTrace, Random, TIMER_CLASSES } from "./support/trace-generator.ts";
 
 const module = await compileModule();
@@ -25,7 +24,7 @@ describe(`${BLOCKS} HPET blocks in one process`, () => {
   it("stepped in an interleaved order, each gives its own replay's output and final state", () => {
     const rng = new Random(8);
     const kinds: TimeKind[] = ["bigint", "number"];
-    const runners = traces.map((trace, i) => new TraceRunner(module, trace, kinds[i % 2]!));
+    const runners = traces.map((trace, i) => new Replayer(module, trace, kinds[i % 2]!));
     const next = traces.map(() => 0);
     let left = traces.reduce((sum, trace) => sum + trace.ops.length, 0);
     while (left > 0) {
@@ -37,7 +36,7 @@ describe(`${BLOCKS} HPET blocks in one process`, () => {
     }
     traces.forEach((trace, i) => {
       assert.equal(runners[i]!.output(), replay(trace, module), `block ${i}`);
-      const alone = new TraceRunner(module, trace, kinds[i % 2]!).run(trace.ops);
+      const alone = new Replayer(module, trace, kinds[i % 2]!).run(trace.ops);
       assert.ok(sameBytes(runners[i]!.hpet.snapshot(), alone.hpet.snapshot()), `block ${i}: final state`);
     });
   });
@@ -46,7 +45,7 @@ describe(`${BLOCKS} HPET blocks in one process`, () => {
     const config = { timers: 8, msi: true, intcap: 0x00ff0004 };
     const runners = Array.from({ length: BLOCKS }, (_, i) => {
       const trace = parseTrace(generateTrace(700 + i, { timers: 8, ops: 150 }), `block ${i}`);
-      return new TraceRunner(module, { ...trace, config }, "bigint").run(trace.ops);
+      return new Replayer(module, { ...trace, config }, "bigint").run(trace.ops);
     });
     const states = runners.map((runner) => runner.hpet.snapshot());
     const victim = runners[0]!.hpet;

@@ -9,14 +9,13 @@ import { Status } from "../src/abi.ts";
 import { HpetError, type HpetErrorCode } from "../src/errors.ts";
 import { Hpet } from "../src/hpet.ts";
 import { compileModule } from "../src/module.ts";
-import { replay } from "../src/replay.ts";
+import { Replayer, replay } from "../src/replay.ts";
 import { parseTrace, type Trace, type TraceOp } from "../src/trace.ts";
 import {
   BLOCK_SIZE, BlockField, CRC_SIZE, computeCrc, EVENT_SIZE, EventField, eventsOffset, FORMAT_VERSION, Header,
   HEADER_SIZE, MAGIC, NOT_ARMED, sameBytes, sealed, SnapshotView, TIMER_SIZE, TimerField, TimerFlag,
 } from "./fuzz/snapshot-layout.ts";
 import { type QueuedEvent, Target } from "./fuzz/target.ts";
-import { TraceRunner } from "./fuzz/trace-runner.ts";
 import { generateTrace, Random } from "./support/trace-generator.ts";
 
 const module = await compileModule();
@@ -194,7 +193,7 @@ describe("bit-exact continuation: `s` anywhere leaves a trace's output unchanged
   const NUMBER_SEEDS = Array.from({ length: 150 }, (_, i) => 1000 + i);
   /** The output with number time; a refused call ends it, its error code as the last line. */
   const numberOutput = (trace: Trace, ops: readonly TraceOp[]): string => {
-    const runner = new TraceRunner(module, trace, "number");
+    const runner = new Replayer(module, trace, "number");
     try {
       runner.run(ops);
     } catch (error) {
@@ -307,9 +306,9 @@ describe("bit-exact continuation: `s` anywhere leaves a trace's output unchanged
 // --- Restoring bad data ---------------------------------------------------------------------------
 
 /** An instance in a busy state: a generated trace's worth of operations. */
-function busyInstance(seed: number, timers: number): TraceRunner<"bigint"> {
+function busyInstance(seed: number, timers: number): Replayer<"bigint"> {
   const trace = parseTrace(generateTrace(seed, { timers, ops: 150 }), "busy");
-  return new TraceRunner(module, trace, "bigint").run(trace.ops);
+  return new Replayer(module, trace, "bigint").run(trace.ops);
 }
 
 /** Checks a refused restore: the code, a message naming the problem, and no change at all. */
@@ -452,7 +451,7 @@ describe("restoring bad data: a specific error and no change", () => {
 
   it("behaves afterwards exactly as an instance that never saw the bad data", () => {
     const trace = parseTrace(generateTrace(5, { timers: 3, ops: 150 }), "busy");
-    const untouched = new TraceRunner(module, trace, "bigint").run(trace.ops);
+    const untouched = new Replayer(module, trace, "bigint").run(trace.ops);
     // More operations, from the time the busy part ended.
     const start = untouched.hpet.now;
     const rest = parseTrace(generateTrace(6, { timers: 3, ops: 200 }), "rest").ops
