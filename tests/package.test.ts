@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { delimiter, join } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
@@ -15,8 +15,11 @@ const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const TSC = join(ROOT, "node_modules", "typescript", "bin", "tsc");
 const execFileAsync = promisify(execFile);
 
-// Child npm processes must not inherit the settings of the `npm test` that runs this file.
+// Child npm processes must not inherit the settings of the `npm test` that runs this file, nor
+// its PATH entries for node_modules/.bin (where a dependency's own old npm would shadow the
+// machine's).
 const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^npm_/i.test(name)));
+env["PATH"] = (process.env["PATH"] ?? "").split(delimiter).filter((dir) => !dir.endsWith(join("node_modules", ".bin"))).join(delimiter);
 
 async function run(command: string, args: string[], cwd: string): Promise<string> {
   try {
