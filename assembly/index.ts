@@ -9,7 +9,7 @@ import {
 } from "./abi";
 import { earliestDeadline } from "./deadlines";
 import { advanceTo, powerOn, readRegister, reset as resetDevice, setLegacyInput, writeRegister } from "./device";
-import { consumeEvents, eventCount, freeEventSlots, publishDeferLimit, QUEUE } from "./outputs";
+import { consumeEvents, deferLimit, eventCount, freeEventSlots, publishDeferLimit, QUEUE } from "./outputs";
 import { MAX_TIMERS, MIN_TIMERS } from "./registers";
 import { restoreSnapshot, saveSnapshot, SNAPSHOT_BUFFER, SNAPSHOT_CAPACITY } from "./snapshot";
 import {
@@ -138,15 +138,24 @@ function writeAt(offset: i32, size: i32, value: u64, time: u64): i32 {
 // @ts-ignore: decorator
 @inline
 function accessTime(time_ns: f64): i64 {
+  // Fast path, in doubles: a whole number below the defer limit (so below every deadline, and
+  // below 2^63) and not before now.
+  if (time_ns == Math.floor(time_ns) && time_ns < deferLimit() && time_ns >= 0) {
+    const time = <i64>time_ns;
+    if (<u64>time >= block.now) return time;
+  }
+  return slowAccessTime(time_ns);
+}
+
+function slowAccessTime(time_ns: f64): i64 {
   const time = <i64>time_ns; // saturating: NaN, fractions and out-of-range values come out inexact
   if (<f64>time != time_ns || time_ns >= TWO_TO_63) return ERR_BAD_TIME;
   const now = block.now;
   if (time < 0) return now; // a negative whole number: the device's own time
-  // One unsigned compare checks now <= time < earliest deadline (which is never before now);
-  // the device's own time is always accepted, even with an expiry due at it.
-  const ahead = <u64>time - now;
-  if (ahead < earliestDeadline() - now || ahead == 0) return time;
-  return <u64>time < now ? ERR_TIME_BACKWARDS : ERR_EXPIRY_DUE;
+  // The device's own time is always accepted, even with an expiry due at it.
+  if (<u64>time == now) return time;
+  if (<u64>time < now) return ERR_TIME_BACKWARDS;
+  return <u64>time < earliestDeadline() ? time : ERR_EXPIRY_DUE;
 }
 
 const TWO_TO_63: f64 = 9223372036854775808.0;

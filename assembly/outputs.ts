@@ -48,6 +48,12 @@ export function publishDeferLimit(deadline: u64): void {
   store<f64>(QUEUE + DEFER_LIMIT_OFFSET, limit);
 }
 
+// @ts-ignore: decorator
+@inline
+export function deferLimit(): f64 {
+  return load<f64>(QUEUE + DEFER_LIMIT_OFFSET);
+}
+
 function push(kind: u32, a: u32, b: u32): void {
   const n = eventCount();
   // Callers reserve room first (advance: one slot per expiry, other calls
