@@ -47,8 +47,6 @@ export interface GuestErrors {
 }
 
 const WORDS_PER_EVENT = EVENT_SIZE / 4;
-const ACCESS_TIME = 0;
-const DEFER_LIMIT = 1;
 const TWO_TO_32 = 0x1_0000_0000;
 const MIN_I64 = -(1n << 63n);
 const TWO_TO_64 = 1n << 64n;
@@ -85,12 +83,14 @@ export class Hpet<K extends TimeKind = "number"> implements HpetCallbacks<TimeOf
   private delivered = 0;
   // Deferred time (number time only). An advance to a time before the defer limit cannot
   // expire anything, so it only records the time; the next 32-bit access carries it into the
-  // device (one call, not two) and any other call first commits it. The two times live in a
-  // Float64Array: stored into object fields, times past 2^31 ns would be boxed on every store.
-  /** [ACCESS_TIME]: the time 32-bit accesses carry, the host's time or -1 ("the device's
-   * time"); [DEFER_LIMIT]: advances to times from ACCESS_TIME up to this may be deferred
-   * (-Infinity while an advance runs, and with bigint time). */
-  private readonly clock = new Float64Array(2);
+  // device (one call, not two) and any other call first commits it. Both fields start as
+  // non-integral doubles so that V8 stores them unboxed from the first (a field that starts
+  // as undefined or a small integer gets a representation that boxes every later double).
+  /** The time 32-bit accesses carry: the host's time, or -1 for "the device's time". */
+  private accessTime = 0.5;
+  /** Advances to times from accessTime up to this may be deferred (-Infinity while an advance
+   * runs, and with bigint time). */
+  private deferLimitTime = 0.5;
   /** The access time is ahead of the device. */
   private pending = false;
   /** An advance is running (its events are being delivered). */
@@ -110,7 +110,7 @@ export class Hpet<K extends TimeKind = "number"> implements HpetCallbacks<TimeOf
     this.module = module;
     this.timeKind = (options.time ?? "number") as K;
     this.time = timeCodec(this.timeKind);
-    this.clock[ACCESS_TIME] = this.timeKind === "number" ? 0 : -1;
+    this.accessTime = this.timeKind === "number" ? 0 : -1;
     this.config = {
       timers: options.timers ?? 3,
       msi: options.msi ?? false,
@@ -143,11 +143,19 @@ export class Hpet<K extends TimeKind = "number"> implements HpetCallbacks<TimeOf
 
   /** A guest read of 1, 2 or 4 bytes (1- and 2-byte reads are guest errors and read 0). */
   read(offset: number, size: 1 | 2 | 4 = 4): number {
-    this.checkOffset(offset);
-    if (size === 4) {
-      this.pending = false;
-      return this.read32(offset, this.clock[ACCESS_TIME]!) >>> 0;
+    if (size === 4 && offset >>> 0 === offset) {
+      const value = this.read32(offset, this.accessTime);
+      // The module refuses a read (an offset past the window), leaving its time as it was, by
+      // reading 0: only then is there a status to look at.
+      const status = value === 0 ? this.exports.read_status() : 0;
+      if (status === 0) {
+        this.pending = false;
+        return value >>> 0;
+      }
+      this.checkOffset(offset);
+      throw statusError(status, `read at 0x${offset.toString(16)} refused`);
     }
+    this.checkOffset(offset);
     this.checkSize(size, "read");
     this.commitTime();
     return Number(this.exports.read(offset, size));
@@ -169,8 +177,8 @@ export class Hpet<K extends TimeKind = "number"> implements HpetCallbacks<TimeOf
     if (this.delivered !== 0) this.consumeDelivered();
     let status: number;
     if (size === 4) {
-      this.pending = false;
-      status = this.write32(offset, value | 0, this.clock[ACCESS_TIME]!);
+      status = this.write32(offset, value | 0, this.accessTime);
+      if (status >= 0) this.pending = false; // a refused write leaves the module's time
     } else {
       this.checkSize(size, "write");
       this.commitTime();
@@ -232,9 +240,8 @@ export class Hpet<K extends TimeKind = "number"> implements HpetCallbacks<TimeOf
    * Not allowed from an event callback of an advance.
    */
   advance(timeNs: TimeOf<K>): void {
-    const clock = this.clock;
-    if (timeNs < clock[DEFER_LIMIT]! && timeNs >= clock[ACCESS_TIME]! && Number.isInteger(timeNs)) {
-      clock[ACCESS_TIME] = timeNs as number;
+    if (timeNs < this.deferLimitTime && timeNs >= this.accessTime && Number.isInteger(timeNs)) {
+      this.accessTime = timeNs as number;
       this.pending = true;
       return;
     }
@@ -243,7 +250,7 @@ export class Hpet<K extends TimeKind = "number"> implements HpetCallbacks<TimeOf
 
   /** The device's current time. */
   get now(): TimeOf<K> {
-    const time = this.clock[ACCESS_TIME]!;
+    const time = this.accessTime;
     return time >= 0 ? time as TimeOf<K> : this.time.now(this.exports);
   }
 
@@ -301,8 +308,8 @@ export class Hpet<K extends TimeKind = "number"> implements HpetCallbacks<TimeOf
     this.write32 = disposedExports.write32;
     this.words = new Uint32Array(0);
     this.doubles = new Float64Array(1);
-    this.clock[ACCESS_TIME] = -1;
-    this.clock[DEFER_LIMIT] = -Infinity;
+    this.accessTime = -1;
+    this.deferLimitTime = -Infinity;
   }
 
   // --- Internals --------------------------------------------------------------------------------
@@ -335,8 +342,8 @@ export class Hpet<K extends TimeKind = "number"> implements HpetCallbacks<TimeOf
     this.prepareCall();
     this.advancing = true;
     // While it runs, accesses from callbacks happen at the device's own time.
-    this.clock[ACCESS_TIME] = -1;
-    this.clock[DEFER_LIMIT] = -Infinity;
+    this.accessTime = -1;
+    this.deferLimitTime = -Infinity;
     try {
       let status = this.time.advance(this.exports, timeNs);
       while (status !== 0) {
@@ -345,7 +352,7 @@ export class Hpet<K extends TimeKind = "number"> implements HpetCallbacks<TimeOf
         if (!(status & ADVANCE_INCOMPLETE)) break;
         status = this.time.advance(this.exports, timeNs);
       }
-      if (typeof timeNs === "number") this.clock[ACCESS_TIME] = timeNs;
+      if (typeof timeNs === "number") this.accessTime = timeNs;
       this.refreshDeferLimit();
     } catch (error) {
       this.syncTime();
@@ -365,18 +372,18 @@ export class Hpet<K extends TimeKind = "number"> implements HpetCallbacks<TimeOf
   private commitTime(): void {
     if (!this.pending) return;
     this.pending = false;
-    this.settle(this.exports.advance_f64(this.clock[ACCESS_TIME]!), () => "deferred advance");
+    this.settle(this.exports.advance_f64(this.accessTime), () => "deferred advance");
   }
 
   // Take the host's time from the device (number time), after it moved other than by advance.
   private syncTime(): void {
     this.pending = false;
-    if (this.timeKind === "number") this.clock[ACCESS_TIME] = this.exports.now_f64();
+    if (this.timeKind === "number") this.accessTime = this.exports.now_f64();
     this.refreshDeferLimit();
   }
 
   private refreshDeferLimit(): void {
-    this.clock[DEFER_LIMIT] = this.timeKind === "number" ? this.doubles[this.deferLimitDouble]! : -Infinity;
+    this.deferLimitTime = this.timeKind === "number" ? this.doubles[this.deferLimitDouble]! : -Infinity;
   }
 
   // A call that may queue events: commit the deferred time, and (from an event callback) free
