@@ -140,9 +140,9 @@ function writeAt(offset: i32, size: i32, value: u64, time: u64): i32 {
 function accessTime(time_ns: f64): i64 {
   // Fast path, in doubles: a whole number below the defer limit (so below every deadline, and
   // below 2^63) and not before now.
-  if (time_ns == Math.floor(time_ns) && time_ns < deferLimit() && time_ns >= 0) {
+  if (time_ns == Math.floor(time_ns) && time_ns < deferLimit()) {
     const time = <i64>time_ns;
-    if (<u64>time >= block.now) return time;
+    if (time >= <i64>block.now) return time; // signed: a negative time fails here
   }
   return slowAccessTime(time_ns);
 }
