@@ -1,6 +1,7 @@
 // One benchmark run in a process of its own: the floor, then the workload, warmed up on its
 // instance with two tenths of the run, then timed. Started by runner.ts with the workload's name
-// and scale; answers with one message.
+// and scale, it answers with one message; started by hand (node dist/bench/child.js WORKLOAD
+// SCALE), it prints the same as JSON.
 
 import { compileModule } from "../src/module.ts";
 import { floorNsPerCall, nodeWorkloads } from "./workloads.ts";
@@ -14,7 +15,7 @@ export interface RunResult {
 
 const [name, scaleText] = process.argv.slice(2);
 const workload = nodeWorkloads.find((w) => w.name === name);
-if (workload === undefined || process.send === undefined) throw new Error(`no workload ${name}, or no parent`);
+if (workload === undefined) throw new Error(`no workload ${name}`);
 const scale = Number(scaleText);
 const module = await compileModule();
 const floor = floorNsPerCall(module, Math.max(1_000_000, Math.round(10_000_000 * scale)));
@@ -25,4 +26,6 @@ const start = process.hrtime.bigint();
 const ops = run(scale);
 const ns = Number(process.hrtime.bigint() - start);
 const result: RunResult = { ops, ns, floorNsPerCall: floor, peakRssBytes: process.resourceUsage().maxRSS * 1024 };
-process.send(result);
+// To the runner; started by hand (to profile a workload, say), to stdout.
+if (process.send) process.send(result);
+else process.stdout.write(`${JSON.stringify(result)}\n`);

@@ -121,12 +121,16 @@ function table(results: readonly BenchResult[]): string {
   const header = ["workload", "engine", "operations", "ops/s", "ns/op", "floor ns/call", "ratio to floor", "peak RSS"];
   const rows = results.map((r) => [
     r.workload, r.engine, r.ops.toLocaleString("en-US"), `${(r.opsPerSec / 1e6).toFixed(1)} M`,
-    r.nsPerOp.toFixed(1), r.floorNsPerCall.toFixed(2), (r.nsPerOp / r.floorNsPerCall).toFixed(1),
+    r.nsPerOp.toFixed(1), r.floorNsPerCall.toFixed(2), ratio(r.nsPerOp / r.floorNsPerCall),
     `${(r.peakRssBytes / 2 ** 20).toFixed(0)} MiB`,
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ");
   return `${[line(header), ...rows.map(line)].join("\n")}\n`;
+}
+
+function ratio(value: number): string {
+  return value < 0.1 ? value.toFixed(3) : value.toFixed(1);
 }
 
 // A progress bar on stderr, shown once the bench has run for more than a second.
