@@ -27,7 +27,6 @@ export const ADVANCE_INCOMPLETE: i32 = 1 << 16;
 // --- Guest error counters -----------------------------------------------------------------
 export const GUEST_ERROR_SIZE: i32 = 0; //      1- or 2-byte access (ignored)
 export const GUEST_ERROR_ALIGNMENT: i32 = 1; // 4-byte access not 4-aligned, 8-byte not 8-aligned
-export const GUEST_ERROR_KINDS: i32 = 2;
 
 // --- Event queue ----------------------------------------------------------------------------
 // Each record is EVENT_SIZE bytes: u64 time (ns) at 0, u32 kind at 8, u32 a at 12, u32 b at 16.
