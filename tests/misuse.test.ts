@@ -71,7 +71,7 @@ for (const time of ["number", "bigint"] as const) {
       stillWorks(hpet, events, time);
     });
 
-    // Known host defect (number time): a bigint time gets a TypeError from the module call,
+    // Regression: with number time, a bigint time once got a TypeError from the module call,
     // not an HpetError.
     it("refuses a time of the other kind (a JavaScript caller's mistake)", async () => {
       const { hpet } = await busy(time);
@@ -131,7 +131,7 @@ for (const time of ["number", "bigint"] as const) {
       stillWorks(hpet, events, time);
     });
 
-    // Known host defect: writeHalves coerces its halves (NaN -> 0, 1.5 -> 1, 2^32 + 5 -> 5)
+    // Regression: writeHalves once coerced its halves (NaN -> 0, 1.5 -> 1, 2^32 + 5 -> 5)
     // where write() refuses the same values.
     it("refuses 32-bit halves that are not 32-bit integers", async () => {
       const { hpet } = await busy(time);
@@ -194,7 +194,7 @@ for (const time of ["number", "bigint"] as const) {
       hpet.dispose(); // a second dispose is harmless
     });
 
-    // Known host defect: with number time `now` returns the host's last time instead of
+    // Regression: with number time `now` once returned the host's last time instead of
     // refusing.
     it("refuses now", async () => {
       const { hpet } = await busy(time);
@@ -265,8 +265,8 @@ describe("host misuse (raw ABI): an error code, no change, no trap", () => {
     assert.equal(x.read_status(), 0);
   });
 
-  // Known defect: read32/write32 move the device to their time before they check the access,
-  // so a refused access (bad offset, full queue) still changes the time.
+  // Regression: read32/write32 once moved the device to their time before they checked the
+  // access, so a refused access (bad offset, full queue) still changed the time.
   it("read32 and write32 refused for their access do not move time", () => {
     const x = rawBusy();
     rawRefused(x, () => x.write32(0x400, 1, 1500), Status.BAD_OFFSET, "write32 outside the window at a later time");
@@ -274,9 +274,9 @@ describe("host misuse (raw ABI): an error code, no change, no trap", () => {
     assert.equal(x.read_status(), Status.BAD_OFFSET);
   });
 
-  // Known defect: 2^63 converts (saturating) to 2^63 - 1, which converts back to 2^63, so the
-  // module takes 2^63 for a valid time: with no timer armed, the access moves the device to
-  // 2^63 - 1 ns instead of refusing with BAD_TIME.
+  // Regression: 2^63 converts (saturating) to 2^63 - 1, which converts back to 2^63, so the
+  // module once took 2^63 for a valid time: with no timer armed, the access moved the device
+  // to 2^63 - 1 ns instead of refusing with BAD_TIME.
   it("read32 and write32 refuse 2^63 ns with nothing armed", () => {
     const x = raw();
     rawRefused(x, () => x.write32(0x108, 5, 2 ** 63), Status.BAD_TIME, "write32 at 2^63");

@@ -216,9 +216,9 @@ describe("bit-exact continuation: `s` anywhere leaves a trace's output unchanged
     assert.ok(points >= 250, `${points} insertion points`);
   });
 
-  // Known defect (deferred time): once a comparator in the past has armed a timer for "now",
-  // the host's next 32-bit access carries that same time and the module refuses it with
-  // expiry-due (read32 then reads 0), although the time does not move.
+  // Regression (deferred time): once a comparator in the past had armed a timer for "now",
+  // the host's next 32-bit access carried that same time and the module refused it with
+  // expiry-due (read32 then read 0), although the time did not move.
   it("with number time, gives the output replay gives with bigint time", () => {
     for (const seed of NUMBER_SEEDS) {
       const trace = parseTrace(generateTrace(seed), `seed ${seed}`);
@@ -513,8 +513,8 @@ describe("forged snapshots with a valid CRC", () => {
 // --- A snapshot taken inside an event callback ----------------------------------------------------
 
 describe("a snapshot taken from an event callback", () => {
-  // Known host defect: the snapshot includes the events the host has already delivered (the
-  // one being delivered among them), so a restore delivers them a second time.
+  // Regression: a snapshot taken in an event callback once included the events the host had
+  // already delivered (the one being delivered among them), so a restore delivered them again.
   it("holds only the events not yet delivered", async () => {
     let snapshot: Uint8Array | undefined;
     let armed = false;
