@@ -103,11 +103,12 @@ function f64Time(time: number, now: bigint): number | bigint {
 }
 
 /**
- * The time parameter of read32/write32: negative stays; the device's own time is always
- * accepted; a later time must come before every armed deadline.
+ * The time parameter of read32/write32: a negative whole number stays (any other negative is
+ * a bad time); the device's own time is always accepted; a later time must come before every
+ * armed deadline.
  */
 function moveStatus(time: number, before: Before): number | bigint {
-  if (time < 0) return before.now;
+  if (time < 0) return Number.isInteger(time) && time >= -TWO_63 ? before.now : Status.BAD_TIME;
   const checked = f64Time(time, before.now);
   if (typeof checked === "number" || checked === before.now) return checked;
   if (before.nextDeadline >= 0n && checked >= before.nextDeadline) return Status.EXPIRY_DUE;
