@@ -133,7 +133,8 @@ function ratio(value: number): string {
   return value < 0.1 ? value.toFixed(3) : value.toFixed(1);
 }
 
-// A progress bar on stderr, shown once the bench has run for more than a second.
+// A progress bar on stderr, shown once the bench has run for more than a second: redrawn in
+// place on a terminal, one line per finished run elsewhere (a CI log, a pipe).
 class Progress {
   private readonly start = Date.now();
   private doneSteps = 0;
@@ -141,26 +142,30 @@ class Progress {
   private shown = false;
   private readonly timer: NodeJS.Timeout;
   constructor(private readonly total: number) {
-    this.timer = setInterval(() => this.draw(), 200);
+    this.timer = setInterval(() => this.redraw(), 200);
     this.timer.unref();
   }
   update(label: string): void {
     this.label = label;
-    this.draw();
+    this.redraw();
   }
   step(): void {
     this.doneSteps++;
-    this.draw();
+    if (process.stderr.isTTY) this.redraw();
+    else if (Date.now() - this.start >= 1000) this.print("\n");
   }
   done(): void {
     clearInterval(this.timer);
-    if (this.shown) process.stderr.write("\n");
+    if (this.shown && process.stderr.isTTY) process.stderr.write("\n");
   }
-  private draw(): void {
-    if (!process.stderr.isTTY || Date.now() - this.start < 1000) return;
+  private redraw(): void {
+    if (process.stderr.isTTY && Date.now() - this.start >= 1000) this.print("\r");
+  }
+  private print(how: "\r" | "\n"): void {
     this.shown = true;
     const width = 30;
     const filled = Math.round((this.doneSteps / this.total) * width);
-    process.stderr.write(`\r[${"#".repeat(filled)}${".".repeat(width - filled)}] ${this.doneSteps}/${this.total} ${this.label}`.padEnd(80));
+    const bar = `[${"#".repeat(filled)}${".".repeat(width - filled)}] ${this.doneSteps}/${this.total} ${this.label}`;
+    process.stderr.write(how === "\r" ? `\r${bar.padEnd(80)}` : `${bar}\n`);
   }
 }
