@@ -51,3 +51,8 @@ test("--help lists the commands", async () => {
   assert.equal(result.status, 0);
   assert.match(result.stdout, /hpet replay TRACE/);
 });
+
+test("the built command is executable, as npx hpet runs it directly", async () => {
+  const { access, constants } = await import("node:fs/promises");
+  await access(new URL("../dist/src/cli.js", import.meta.url), constants.X_OK);
+});
