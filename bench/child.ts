@@ -1,5 +1,5 @@
 // One benchmark run in a process of its own: the floor, then the workload, warmed up on its
-// instance with two tenths of the run, then timed. Started by runner.ts with the workload's name
+// instance with a fifth of the run in a hundred calls, then timed. Started by runner.ts with the workload's name
 // and scale, it answers with one message; started by hand (node dist/bench/child.js WORKLOAD
 // SCALE), it prints the same as JSON.
 
@@ -20,8 +20,9 @@ const scale = Number(scaleText);
 const module = await compileModule();
 const floor = floorNsPerCall(module, Math.max(1_000_000, Math.round(10_000_000 * scale)));
 const run = workload.start(module);
-run(scale / 10);
-run(scale / 10); // a second warm-up: the timed call then runs fully optimized code, not OSR code
+// Warm-up: many short calls, so that the JIT compiles the workload's functions on entry with
+// the feedback of whole calls, rather than on-stack replacement code made mid-loop.
+for (let i = 0; i < 100; i++) run(scale / 500);
 const start = process.hrtime.bigint();
 const ops = run(scale);
 const ns = Number(process.hrtime.bigint() - start);
