@@ -31,5 +31,13 @@ export function ticksSinceEnable(): u64 {
 }
 
 export function counterValue(): u64 {
-  return block.genConf & ENABLE_CNF ? block.base + ticksSinceEnable() : block.counter;
+  return counterAt(block.now);
+}
+
+// The counter at `time` (the device's time, or the time an access is about to move it to).
+// @ts-ignore: decorator
+@inline
+export function counterAt(time: u64): u64 {
+  if (!(block.genConf & ENABLE_CNF)) return block.counter; // a branch, not a select of both
+  return block.base + (time - block.tEnable) / periodNs;
 }

@@ -1,5 +1,5 @@
 // One benchmark run in a process of its own: the floor, then the workload, warmed up on its
-// instance with a fifth of the run in a hundred calls, then timed. Started by runner.ts with the workload's name
+// instance with calls growing to a tenth of the run, then timed. Started by runner.ts with the workload's name
 // and scale, it answers with one message; started by hand (node dist/bench/child.js WORKLOAD
 // SCALE), it prints the same as JSON.
 
@@ -20,9 +20,11 @@ const scale = Number(scaleText);
 const module = await compileModule();
 const floor = floorNsPerCall(module, Math.max(1_000_000, Math.round(10_000_000 * scale)));
 const run = workload.start(module);
-// Warm-up: many short calls, so that the JIT compiles the workload's functions on entry with
-// the feedback of whole calls, rather than on-stack replacement code made mid-loop.
-for (let i = 0; i < 100; i++) run(scale / 500);
+// Warm-up: calls that start tiny and double up to a tenth of the run. V8 records type feedback
+// only from a function's first few calls on; calls too short to be compiled mid-loop let it
+// record all of it, so that the code the timed call runs is compiled on entry, from complete
+// feedback, every time (a long first call gave two speeds from run to run).
+for (let part = scale / 100_000; part <= scale / 10; part *= 2) run(part);
 const start = process.hrtime.bigint();
 const ops = run(scale);
 const ns = Number(process.hrtime.bigint() - start);

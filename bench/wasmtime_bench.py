@@ -2,13 +2,14 @@
 
 The workloads are those of bench/workloads.ts with one advance() per 10 ms of device time; the
 events of each advance arrive as one batch of raw records, which this run counts (one record
-per expiration: edge pulses or MSI writes). As on Node, two tenths of the run go first
-untimed, and the timed run continues from there. Prints one JSON object: ops, ns, floorNsPerCall,
+per expiration: edge pulses or MSI writes). As on Node, warm-up calls growing to a tenth of
+the run go first, untimed, and the timed run continues from there. Prints one JSON object: ops, ns, floorNsPerCall,
 peakRssBytes. Usage: wasmtime_bench.py --workload periodic-3|timers-32 --scale S
 """
 
 import argparse
 import json
+import math
 import os
 import resource
 import sys
@@ -43,13 +44,13 @@ def run(workload: str, scale: float) -> dict:
         hpet = Hpet(module, on_batch=count)
         for n, ticks in enumerate((100, 700, 1300)):
             periodic(hpet, n, EDGE_PERIODIC_ENABLED | ((n + 2) << ROUTE_SHIFT), ticks)
-        duration = round(10_000 * scale) * MS
+        span_ms = 10_000  # 10 s
     elif workload == "timers-32":
         hpet = Hpet(module, timers=32, msi=True, on_batch=count)
         for n in range(32):
             hpet.write(0x110 + 0x20 * n, (0xFEE00000 << 32) | (0x4000 + n), 8)
             periodic(hpet, n, EDGE_PERIODIC_ENABLED | FSB_EN, 100 + 37 * n)
-        duration = round(1000 * scale) * MS
+        span_ms = 1000  # 1 s
     else:
         raise SystemExit(f"wasmtime_bench.py: no workload {workload}")
 
@@ -66,12 +67,17 @@ def run(workload: str, scale: float) -> dict:
             t = min(t + STEP_NS, end)
             hpet.advance(t)
 
+    def span(part: float) -> int:  # as bench/workloads.ts: Math.round(span_ms * part) ms
+        return math.floor(span_ms * part + 0.5) * MS
+
     hpet.write(GEN_CONF, 1)
-    advance_by(duration // 10)  # two untimed tenths, as on Node
-    advance_by(duration // 10)
+    part = scale / 100_000  # the warm-up of bench/child.ts, in the same device time
+    while part <= scale / 10:
+        advance_by(span(part))
+        part *= 2
     records = 0
     start = time.perf_counter_ns()
-    advance_by(duration)
+    advance_by(span(scale))
     ns = time.perf_counter_ns() - start
     return {"ops": records, "ns": ns, "floorNsPerCall": floor,
             "peakRssBytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}

@@ -77,7 +77,7 @@ export const clocksource: NodeWorkload = {
     let time = 0;
     let wrong = 0;
     const batch = (reads: number): void => {
-      let t = time;
+      let t = time | 0;
       let bits = 0;
       for (let i = 0; i < reads; i++) {
         hpet.advance(t += 10);
@@ -140,7 +140,10 @@ export const timers32: NodeWorkload = {
   },
 };
 
-/** The floor: an empty exported call (abi_version returns a constant), warmed up, then timed. */
+/**
+ * The floor: an empty exported call (abi_version returns a constant). Warmed up like the
+ * workloads (bench/child.ts), then timed in five segments; the median segment counts.
+ */
 export function floorNsPerCall(module: WebAssembly.Module, calls: number): number {
   const { abi_version } = new WebAssembly.Instance(module, {}).exports as { abi_version(): number };
   const loop = (n: number): number => {
@@ -148,13 +151,16 @@ export function floorNsPerCall(module: WebAssembly.Module, calls: number): numbe
     for (let i = 0; i < n; i++) sum += abi_version();
     return sum;
   };
-  calls |= 0;
-  loop((calls / 10) | 0);
-  const start = process.hrtime.bigint();
-  const sum = loop(calls);
-  const ns = Number(process.hrtime.bigint() - start);
-  if (sum !== calls) throw new Error("floor call returned a wrong value");
-  return ns / calls;
+  const segment = (calls / 5) | 0;
+  for (let n = 10; n <= segment; n *= 2) loop(n);
+  const times: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const start = process.hrtime.bigint();
+    const sum = loop(segment);
+    times.push(Number(process.hrtime.bigint() - start) / segment);
+    if (sum !== segment) throw new Error("floor call returned a wrong value");
+  }
+  return times.sort((x, y) => x - y)[2]!;
 }
 
 export const nodeWorkloads: readonly NodeWorkload[] = [periodic3, clocksource, oneshot, timers32];

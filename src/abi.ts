@@ -52,6 +52,7 @@ export interface HpetExports {
   read_status(): number;
   write(offset: number, size: number, value: bigint): number;
   write32(offset: number, value: number, timeNs: number): number;
+  set_time(timeNs: number): number;
   guest_errors(kind: number): number;
   set_input(input: number, level: number): number;
   advance(timeNs: bigint): number;
@@ -71,7 +72,7 @@ export interface HpetExports {
 
 const FUNCTIONS: readonly (keyof HpetExports)[] = [
   "abi_version", "init", "reset", "window_size", "read", "read32", "read_status", "write",
-  "write32", "guest_errors", "set_input", "advance", "advance_f64", "now",
+  "write32", "set_time", "guest_errors", "set_input", "advance", "advance_f64", "now",
   "now_f64", "next_deadline", "next_deadline_f64", "events_ptr", "events_count", "events_consume",
   "snapshot_buffer", "snapshot_capacity", "snapshot", "restore",
 ];

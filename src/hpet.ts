@@ -91,8 +91,6 @@ export class Hpet<K extends TimeKind = "number"> implements HpetCallbacks<TimeOf
   /** Advances to times from accessTime up to this may be deferred (-Infinity while an advance
    * runs, and with bigint time). */
   private deferLimitTime = 0.5;
-  /** The access time is ahead of the device. */
-  private pending = false;
   /** An advance is running (its events are being delivered). */
   private advancing = false;
 
@@ -148,10 +146,7 @@ export class Hpet<K extends TimeKind = "number"> implements HpetCallbacks<TimeOf
       // The module refuses a read (an offset past the window), leaving its time as it was, by
       // reading 0: only then is there a status to look at.
       const status = value === 0 ? this.exports.read_status() : 0;
-      if (status === 0) {
-        this.pending = false;
-        return value >>> 0;
-      }
+      if (status === 0) return value >>> 0;
       this.checkOffset(offset);
       throw statusError(status, `read at 0x${offset.toString(16)} refused`);
     }
@@ -178,7 +173,6 @@ export class Hpet<K extends TimeKind = "number"> implements HpetCallbacks<TimeOf
     let status: number;
     if (size === 4) {
       status = this.write32(offset, value | 0, this.accessTime);
-      if (status >= 0) this.pending = false; // a refused write leaves the module's time
     } else {
       this.checkSize(size, "write");
       this.commitTime();
@@ -242,7 +236,6 @@ export class Hpet<K extends TimeKind = "number"> implements HpetCallbacks<TimeOf
   advance(timeNs: TimeOf<K>): void {
     if (timeNs < this.deferLimitTime && timeNs >= this.accessTime && Number.isInteger(timeNs)) {
       this.accessTime = timeNs as number;
-      this.pending = true;
       return;
     }
     this.advanceDevice(timeNs);
@@ -339,23 +332,29 @@ export class Hpet<K extends TimeKind = "number"> implements HpetCallbacks<TimeOf
     if (this.advancing) {
       throw new HpetError("reentrant", "advance() called from an event callback of an advance");
     }
-    this.prepareCall();
+    // A deferred time needs no commit: the module moves from wherever it is, and the host,
+    // which knows the deferred time, checks that the new one is not before it.
+    if (typeof timeNs === "number" && timeNs >= 0 && timeNs < this.accessTime && Number.isInteger(timeNs)) {
+      throw this.timeError(Status.TIME_BACKWARDS, timeNs);
+    }
+    if (this.delivered !== 0) this.consumeDelivered();
+    const hostTime = this.accessTime;
+    let status = this.time.advance(this.exports, timeNs);
+    if (status < 0) throw this.timeError(status, timeNs); // refused: nothing changed
     this.advancing = true;
     // While it runs, accesses from callbacks happen at the device's own time.
     this.accessTime = -1;
     this.deferLimitTime = -Infinity;
     try {
-      let status = this.time.advance(this.exports, timeNs);
       while (status !== 0) {
-        if (status < 0) throw this.timeError(status, timeNs);
         this.deliver();
         if (!(status & ADVANCE_INCOMPLETE)) break;
         status = this.time.advance(this.exports, timeNs);
       }
-      if (typeof timeNs === "number") this.accessTime = timeNs;
+      this.accessTime = typeof timeNs === "number" ? timeNs : hostTime;
       this.refreshDeferLimit();
     } catch (error) {
-      this.syncTime();
+      this.syncTime(); // a callback threw: the device is somewhere between the two times
       throw error;
     } finally {
       this.advancing = false;
@@ -364,20 +363,18 @@ export class Hpet<K extends TimeKind = "number"> implements HpetCallbacks<TimeOf
 
   private timeError(status: number, timeNs: TimeOf<K>): HpetError {
     return status === Status.TIME_BACKWARDS
-      ? statusError(status, `time ${String(timeNs)} ns is before the device's time ${String(this.time.now(this.exports))} ns`)
+      ? statusError(status, `time ${String(timeNs)} ns is before the device's time ${String(this.now)} ns`)
       : statusError(status, `time ${String(timeNs)} is not a whole number of ns in [0, 2^63)`);
   }
 
-  // Bring the device to the deferred time, if it is behind it.
+  // Bring the device to the deferred time (it may be behind it), without running expiries.
   private commitTime(): void {
-    if (!this.pending) return;
-    this.pending = false;
-    this.settle(this.exports.advance_f64(this.accessTime), () => "deferred advance");
+    const time = this.accessTime;
+    if (time >= 0) this.settle(this.exports.set_time(time), () => "deferred advance");
   }
 
   // Take the host's time from the device (number time), after it moved other than by advance.
   private syncTime(): void {
-    this.pending = false;
     if (this.timeKind === "number") this.accessTime = this.exports.now_f64();
     this.refreshDeferLimit();
   }
@@ -441,6 +438,7 @@ const disposedExports: HpetExports = {
   advance_f64: disposed, now: disposed, now_f64: disposed, next_deadline: disposed,
   next_deadline_f64: disposed, events_ptr: disposed, events_count: disposed, events_consume: disposed,
   snapshot_buffer: disposed, snapshot_capacity: disposed, snapshot: disposed, restore: disposed,
+  set_time: disposed,
 };
 
 function describeRefusedSnapshot(status: number, bytes: Uint8Array, config: Required<HpetConfig>): string {

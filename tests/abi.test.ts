@@ -30,7 +30,7 @@ test("an instance has exactly one 64 KiB page of memory and cannot grow it", () 
 test("the module exports exactly the documented functions and its memory", () => {
   const names = WebAssembly.Module.exports(module).map((e) => `${e.kind} ${e.name}`).sort();
   const functions = [
-    "abi_version", "init", "reset", "window_size", "read", "read32", "read_status", "write", "write32",
+    "abi_version", "init", "reset", "window_size", "read", "read32", "read_status", "write", "write32", "set_time",
     "guest_errors", "set_input", "advance", "advance_f64", "now", "now_f64",
     "next_deadline", "next_deadline_f64", "events_ptr", "events_count", "events_consume",
     "snapshot_buffer", "snapshot_capacity", "snapshot", "restore",
@@ -94,4 +94,21 @@ test("a call that may queue events is refused while the queue lacks room, and ch
   exports.events_consume(985);
   assert.equal(exports.advance(10_000_000n) & ADVANCE_INCOMPLETE, ADVANCE_INCOMPLETE, "work remains");
   assert.equal(exports.now(), stoppedAt + 984n * 1000n, "and it goes on where it stopped");
+});
+
+test("set_time moves the device without running expiries, and refuses what read32 refuses", () => {
+  const exports = fresh();
+  exports.events_consume(1);
+  exports.write(0x108, 8, 100n); // timer 0: comparator 100 ticks (1000 ns), edge, interrupts on
+  exports.write32(0x100, 0x4, -1);
+  exports.write32(0x10, 1, -1);
+  assert.equal(exports.set_time(999), 0);
+  assert.equal(exports.now(), 999n);
+  assert.equal(exports.set_time(1000), Status.EXPIRY_DUE, "a deadline at that time");
+  assert.equal(exports.set_time(998), Status.TIME_BACKWARDS);
+  assert.equal(exports.set_time(999.5), Status.BAD_TIME);
+  assert.equal(exports.set_time(-1), 0, "a negative whole number: the device's own time");
+  assert.equal(exports.now(), 999n);
+  assert.equal(exports.events_count(), 0, "no expiry ran");
+  assert.equal(exports.advance(1000n), 1, "the advance runs it");
 });
