@@ -3,7 +3,7 @@
 // and scale, it answers with one message; started by hand (node dist/bench/child.js WORKLOAD
 // SCALE), it prints the same as JSON.
 
-import { compileModule } from "../src/module.ts";
+import { compileModule } from "../hosts/ts/module.ts";
 import { floorNsPerCall, nodeWorkloads } from "./workloads.ts";
 
 export interface RunResult {

@@ -4,7 +4,7 @@
 
 import { fork } from "node:child_process";
 import { parseArgs } from "node:util";
-import { UsageError } from "../src/usage.ts";
+import { UsageError } from "../cli/usage.ts";
 import type { RunResult } from "./child.ts";
 import { nodeWorkloads } from "./workloads.ts";
 import { wasmtimeEngine } from "./wasmtime-engine.ts";

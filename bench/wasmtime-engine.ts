@@ -1,5 +1,5 @@
 // The wasmtime engine: the same module hosted by Wasmtime through the Python host in
-// examples/wasmtime, one Python process per run (bench/wasmtime_bench.py).
+// hosts/python, one Python process per run (bench/wasmtime_bench.py).
 
 import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";

@@ -1,4 +1,4 @@
-"""One benchmark run on the wasmtime engine, through the Python host of examples/wasmtime.
+"""One benchmark run on the wasmtime engine, through the Python host of hosts/python.
 
 The workloads are those of bench/workloads.ts with one advance() per 10 ms of device time; the
 events of each advance arrive as one batch of raw records, which this run counts (one record
@@ -15,7 +15,7 @@ import resource
 import sys
 import time
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "examples", "wasmtime"))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "hosts", "python"))
 from hpet_wasmtime import EVENT, Hpet, load_module  # noqa: E402
 
 MS = 1_000_000

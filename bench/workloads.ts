@@ -3,7 +3,7 @@
 // of the workload's full size on it, continuing where the previous call stopped, and reports
 // the operations done: the runner calls it once to warm up, then times a second call.
 
-import { Hpet } from "../src/hpet.ts";
+import { Hpet } from "../hosts/ts/hpet.ts";
 
 export interface NodeWorkload {
   readonly name: string;

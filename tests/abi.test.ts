@@ -6,8 +6,8 @@ import { readFile } from "node:fs/promises";
 import { test } from "node:test";
 import {
   ABI_VERSION, ADVANCE_INCOMPLETE, EVENT_SIZE, EventKind, hpetExports, QUEUE_HEADER_SIZE, Status,
-} from "../src/abi.ts";
-import { defaultModuleUrl } from "../src/module.ts";
+} from "../hosts/ts/abi.ts";
+import { defaultModuleUrl } from "../hosts/ts/module.ts";
 
 const bytes = await readFile(defaultModuleUrl());
 const module = new WebAssembly.Module(bytes);

@@ -9,9 +9,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { before, test } from "node:test";
 import { promisify } from "node:util";
-import { acpiCommand } from "../src/acpi-command.ts";
-import { ACPI_HPET_TABLE_LENGTH, buildAcpiHpetTable } from "../src/acpi.ts";
-import { Hpet, HpetError } from "../src/index.ts";
+import { acpiCommand } from "../cli/acpi-command.ts";
+import { ACPI_HPET_TABLE_LENGTH, buildAcpiHpetTable } from "../hosts/ts/acpi.ts";
+import { Hpet, HpetError } from "../hosts/ts/index.ts";
 
 const run = promisify(execFile);
 

@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 
-const CLI = new URL("../src/cli.ts", import.meta.url).pathname;
+const CLI = new URL("../cli/cli.ts", import.meta.url).pathname;
 
 function hpet(...args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
@@ -54,5 +54,5 @@ test("--help lists the commands", async () => {
 
 test("the built command is executable, as npx hpet runs it directly", async () => {
   const { access, constants } = await import("node:fs/promises");
-  await access(new URL("../dist/src/cli.js", import.meta.url), constants.X_OK);
+  await access(new URL("../dist/cli/cli.js", import.meta.url), constants.X_OK);
 });

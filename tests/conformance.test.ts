@@ -8,13 +8,13 @@ import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { test } from "node:test";
 import { promisify } from "node:util";
-import { compileModule } from "../src/module.ts";
-import { replay } from "../src/replay.ts";
-import { parseTrace } from "../src/trace.ts";
+import { compileModule } from "../hosts/ts/module.ts";
+import { replay } from "../hosts/ts/replay.ts";
+import { parseTrace } from "../hosts/ts/trace.ts";
 import { generateTrace } from "./support/trace-generator.ts";
 
-const TRACES = new URL("../../shared/traces/", import.meta.url);
-const CLI = new URL("../src/cli.ts", import.meta.url).pathname;
+const TRACES = new URL("./fixtures/traces/", import.meta.url);
+const CLI = new URL("../cli/cli.ts", import.meta.url).pathname;
 const run = promisify(execFile);
 
 const traceFiles = (await readdir(TRACES)).filter((name) => name.endsWith(".trace")).sort();

@@ -4,8 +4,8 @@
 
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { EVENT_SIZE, type HpetExports, QUEUE_HEADER_SIZE } from "../src/abi.ts";
-import { compileModule } from "../src/module.ts";
+import { EVENT_SIZE, type HpetExports, QUEUE_HEADER_SIZE } from "../hosts/ts/abi.ts";
+import { compileModule } from "../hosts/ts/module.ts";
 import { type FuzzReport, runFuzz } from "./fuzz/fuzzer.ts";
 import { MAX_TIME } from "./fuzz/ops.ts";
 import { Target } from "./fuzz/target.ts";

@@ -4,10 +4,10 @@
 
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { compileModule } from "../src/module.ts";
-import { Replayer, replay } from "../src/replay.ts";
-import type { TimeKind } from "../src/time.ts";
-import { parseTrace, type Trace } from "../src/trace.ts";
+import { compileModule } from "../hosts/ts/module.ts";
+import { Replayer, replay } from "../hosts/ts/replay.ts";
+import type { TimeKind } from "../hosts/ts/time.ts";
+import { parseTrace, type Trace } from "../hosts/ts/trace.ts";
 import { initConfig, type Op, OpGenerator } from "./fuzz/ops.ts";
 import { sameBytes } from "./fuzz/snapshot-layout.ts";
 import { type Outcome, Target } from "./fuzz/target.ts";

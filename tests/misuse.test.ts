@@ -6,11 +6,11 @@
 
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { ADVANCE_INCOMPLETE, type HpetExports, hpetExports, Status } from "../src/abi.ts";
-import { HpetError, type HpetErrorCode } from "../src/errors.ts";
-import { Hpet } from "../src/hpet.ts";
-import { compileModule } from "../src/module.ts";
-import type { TimeKind } from "../src/time.ts";
+import { ADVANCE_INCOMPLETE, type HpetExports, hpetExports, Status } from "../hosts/ts/abi.ts";
+import { HpetError, type HpetErrorCode } from "../hosts/ts/errors.ts";
+import { Hpet } from "../hosts/ts/hpet.ts";
+import { compileModule } from "../hosts/ts/module.ts";
+import type { TimeKind } from "../hosts/ts/time.ts";
 import { sameBytes } from "./fuzz/snapshot-layout.ts";
 
 const module = await compileModule();

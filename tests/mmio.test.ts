@@ -4,7 +4,7 @@
 
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { HpetError, HpetMmio } from "../src/index.ts";
+import { HpetError, HpetMmio } from "../hosts/ts/index.ts";
 import {
   device, ENABLE_CNF, GCAP_ID, GEN_CONF, LEG_RT_CNF, MAIN_CNT, pulse, route, TN_INT_ENB_CNF, tnComparator, tnConf,
 } from "./support/device.ts";

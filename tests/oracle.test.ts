@@ -6,14 +6,14 @@
 import assert from "node:assert/strict";
 import { readdir, readFile } from "node:fs/promises";
 import { test } from "node:test";
-import { compileModule } from "../src/module.ts";
-import { replay } from "../src/replay.ts";
-import { parseTrace, type Trace } from "../src/trace.ts";
+import { compileModule } from "../hosts/ts/module.ts";
+import { replay } from "../hosts/ts/replay.ts";
+import { parseTrace, type Trace } from "../hosts/ts/trace.ts";
 import { ExpiryBudgetError, modelReplay } from "./oracle/model.ts";
 import { adversarialTrace, FOCI } from "./support/adversarial-generator.ts";
 import { generateTrace, TIMER_CLASSES } from "./support/trace-generator.ts";
 
-const TRACES = new URL("../../shared/traces/", import.meta.url);
+const TRACES = new URL("./fixtures/traces/", import.meta.url);
 const GENERATED = 600;
 /** Generated traces whose fast periodic timers would expire more often than this are skipped. */
 const MAX_EXPIRIES = 50_000;

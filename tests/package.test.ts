@@ -35,7 +35,7 @@ test("the package declares no runtime dependencies, so it installs offline", asy
   for (const field of ["dependencies", "peerDependencies", "optionalDependencies", "bundleDependencies"]) {
     assert.equal(manifest[field], undefined, `package.json has ${field}`);
   }
-  assert.deepEqual(manifest["bin"], { hpet: "dist/src/cli.js" });
+  assert.deepEqual(manifest["bin"], { hpet: "dist/cli/cli.js" });
 });
 
 test("the packed tarball works from a clean directory: hpet info, hpet replay, import, types, the toy emulator", async (t) => {
@@ -44,8 +44,8 @@ test("the packed tarball works from a clean directory: hpet info, hpet replay, i
   const [packed] = JSON.parse(await run("npm", ["pack", "--ignore-scripts", "--json", "--pack-destination", dir], ROOT)) as
     { filename: string; files: { path: string }[] }[];
   const files = packed!.files.map((file) => file.path);
-  for (const shipped of ["package.json", "README.md", "build/hpet.wasm", "dist/src/index.js", "dist/src/index.d.ts",
-    "dist/src/cli.js", "bench/wasmtime_bench.py", "examples/wasmtime/hpet_wasmtime.py"]) {
+  for (const shipped of ["package.json", "README.md", "build/hpet.wasm", "dist/hosts/ts/index.js", "dist/hosts/ts/index.d.ts",
+    "dist/cli/cli.js", "bench/wasmtime_bench.py", "hosts/python/hpet_wasmtime.py"]) {
     assert.ok(files.includes(shipped), `the tarball lacks ${shipped}`);
   }
   assert.deepEqual(files.filter((path) => /^(src|tests|assembly|node_modules)\//.test(path)), [], "sources and tests stay out");

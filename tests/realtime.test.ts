@@ -4,8 +4,8 @@
 
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { HpetMmio, RealtimeDriver } from "../src/index.ts";
-import type { HostTimers } from "../src/index.ts";
+import { HpetMmio, RealtimeDriver } from "../hosts/ts/index.ts";
+import type { HostTimers } from "../hosts/ts/index.ts";
 import {
   device, ENABLE_CNF, GEN_CONF, MAIN_CNT, pulse, route, TN_INT_ENB_CNF, TN_TYPE_CNF, TN_VAL_SET_CNF, tnComparator,
   tnConf,

@@ -6,8 +6,8 @@ import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { Hpet, HpetError, HpetMmio, HpetRecorder, type HpetOptions } from "../src/index.ts";
-import { replayCommand } from "../src/replay-command.ts";
+import { Hpet, HpetError, HpetMmio, HpetRecorder, type HpetOptions } from "../hosts/ts/index.ts";
+import { replayCommand } from "../cli/replay-command.ts";
 import {
   ENABLE_CNF, GEN_CONF, GINTR_STA, LEG_RT_CNF, MAIN_CNT, route, TN_FSB_EN_CNF, TN_INT_ENB_CNF, TN_INT_TYPE_CNF,
   TN_TYPE_CNF, TN_VAL_SET_CNF, tnComparator, tnConf, tnFsbRoute,

@@ -5,7 +5,7 @@
 
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { HpetError } from "../src/index.ts";
+import { HpetError } from "../hosts/ts/index.ts";
 import {
   bigDevice, device, dump, ENABLE_CNF, GCAP_ID, GEN_CONF, GINTR_STA, LEG_RT_CNF, MAIN_CNT, pulse,
   route, TN_INT_ENB_CNF, tnComparator, tnConf, tnFsbRoute,

@@ -5,12 +5,12 @@
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
 import { describe, it } from "node:test";
-import { Status } from "../src/abi.ts";
-import { HpetError, type HpetErrorCode } from "../src/errors.ts";
-import { Hpet } from "../src/hpet.ts";
-import { compileModule } from "../src/module.ts";
-import { Replayer, replay } from "../src/replay.ts";
-import { parseTrace, type Trace, type TraceOp } from "../src/trace.ts";
+import { Status } from "../hosts/ts/abi.ts";
+import { HpetError, type HpetErrorCode } from "../hosts/ts/errors.ts";
+import { Hpet } from "../hosts/ts/hpet.ts";
+import { compileModule } from "../hosts/ts/module.ts";
+import { Replayer, replay } from "../hosts/ts/replay.ts";
+import { parseTrace, type Trace, type TraceOp } from "../hosts/ts/trace.ts";
 import {
   BLOCK_SIZE, BlockField, CRC_SIZE, computeCrc, EVENT_SIZE, EventField, eventsOffset, FORMAT_VERSION, Header,
   HEADER_SIZE, MAGIC, NOT_ARMED, sameBytes, sealed, SnapshotView, TIMER_SIZE, TimerField, TimerFlag,
@@ -19,7 +19,7 @@ import { type QueuedEvent, Target } from "./fuzz/target.ts";
 import { generateTrace, Random } from "./support/trace-generator.ts";
 
 const module = await compileModule();
-const TRACES = new URL("../../shared/traces/", import.meta.url);
+const TRACES = new URL("./fixtures/traces/", import.meta.url);
 const exampleTraces = readdirSync(TRACES).filter((name) => name.endsWith(".trace")).sort();
 
 /** A raw instance of the module, initialised, its power-on event drained. */

@@ -3,7 +3,7 @@
 
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { parseTrace, TraceError } from "../src/trace.ts";
+import { parseTrace, TraceError } from "../hosts/ts/trace.ts";
 
 test("parses every operation and the config line", () => {
   const trace = parseTrace([

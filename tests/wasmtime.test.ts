@@ -1,4 +1,4 @@
-// The same hpet.wasm in a native host: the Python host on Wasmtime (examples/wasmtime/) must
+// The same hpet.wasm in a native host: the Python host on Wasmtime (hosts/python/) must
 // replay every example trace and a few hundred generated ones byte for byte as the Node host
 // does. The Python environment is made on first use: a venv in .venv with the `wasmtime` package.
 
@@ -9,18 +9,18 @@ import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { after, before, test } from "node:test";
 import { fileURLToPath } from "node:url";
-import { compileModule } from "../src/module.ts";
-import { replay } from "../src/replay.ts";
-import { parseTrace } from "../src/trace.ts";
+import { compileModule } from "../hosts/ts/module.ts";
+import { replay } from "../hosts/ts/replay.ts";
+import { parseTrace } from "../hosts/ts/trace.ts";
 import { wasmtimePython } from "../bench/wasmtime-engine.ts";
 import { generateTrace, TIMER_CLASSES } from "./support/trace-generator.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const WASM = join(ROOT, "build", "hpet.wasm");
-const HOST = join(ROOT, "examples", "wasmtime");
+const HOST = join(ROOT, "hosts", "python");
 const REPLAY = join(HOST, "replay.py");
 let PYTHON = "";
-const SHARED_TRACES = join(ROOT, "..", "shared", "traces");
+const SHARED_TRACES = join(ROOT, "tests", "fixtures", "traces");
 const GENERATED = 250;
 
 interface Run {

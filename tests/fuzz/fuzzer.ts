@@ -18,7 +18,7 @@
 // four bounded calls, however hostile the periods and jumps, and time still reaches 2^62 and
 // beyond (jumps of up to 2^62 ns with no short-period timer enabled complete at once).
 
-import { ADVANCE_INCOMPLETE } from "../../src/abi.ts";
+import { ADVANCE_INCOMPLETE } from "../../hosts/ts/abi.ts";
 import { Random } from "../support/trace-generator.ts";
 import { type Before, type Coverage, EVENTS_PER_CALL_MAX, expectedStatus, Model, Violation } from "./model.ts";
 import { type Config, describe, initConfig, type Op, OpGenerator } from "./ops.ts";

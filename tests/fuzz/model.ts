@@ -3,7 +3,7 @@
 // counter, timer configurations, FSB routes, guest error counters), the line and PIT-enable
 // levels the reported events imply, and the invariants checked after every operation.
 
-import { ADVANCE_INCOMPLETE, EVENT_COUNT_MASK, EventKind, Status } from "../../src/abi.ts";
+import { ADVANCE_INCOMPLETE, EVENT_COUNT_MASK, EventKind, Status } from "../../hosts/ts/abi.ts";
 import { type Config, type Corruption, initConfig, MAX_TIME, type Op } from "./ops.ts";
 import { BlockField, Header, NOT_ARMED, type SnapshotView, TimerField, TimerFlag } from "./snapshot-layout.ts";
 import type { Outcome, QueuedEvent, Target } from "./target.ts";

@@ -1,7 +1,7 @@
 // One instance of hpet.wasm driven through its raw exports: runs a fuzzer operation, times
 // every call, and reads the events it queued straight from the module's memory.
 
-import { ADVANCE_INCOMPLETE, DEFER_LIMIT_OFFSET, EVENT_SIZE, type HpetExports, hpetExports, QUEUE_HEADER_SIZE } from "../../src/abi.ts";
+import { ADVANCE_INCOMPLETE, DEFER_LIMIT_OFFSET, EVENT_SIZE, type HpetExports, hpetExports, QUEUE_HEADER_SIZE } from "../../hosts/ts/abi.ts";
 import type { Corruption, Op } from "./ops.ts";
 import { computeCrc, CRC_SIZE, Header } from "./snapshot-layout.ts";
 

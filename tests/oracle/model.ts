@@ -1,10 +1,10 @@
-// An independent model of ../shared/hpet-behaviour.md, written from the reference text alone
+// An independent model of docs/behaviour.md, written from the reference text alone
 // (QEMU's hw/timer/hpet.c only where the text is silent), to check the wasm device against.
 // Deliberately literal and slow: bigint everywhere, a linear search for the next deadline,
 // every rule in the order the reference states it. It takes a parsed trace and returns the
 // replay output text.
 
-import type { Trace, TraceOp } from "../../src/trace.ts";
+import type { Trace, TraceOp } from "../../hosts/ts/trace.ts";
 
 const U64 = (1n << 64n) - 1n;
 const LOW32 = 0xffff_ffffn;

@@ -2,8 +2,8 @@
 // format ("I 1000 2 1", "P 0 1", "M 500 0xfee00000 0x4041"), plus the register offsets the
 // behaviour reference names, so that tests can assert exact event lists with their times.
 
-import { Hpet, type HpetConfig } from "../../src/index.ts";
-import type { TimeKind } from "../../src/time.ts";
+import { Hpet, type HpetConfig } from "../../hosts/ts/index.ts";
+import type { TimeKind } from "../../hosts/ts/time.ts";
 
 // General registers.
 export const GCAP_ID = 0x000;

@@ -3,10 +3,10 @@
 
 import { benchCommand, benchUsage } from "../bench/runner.ts";
 import { acpiCommand, acpiUsage } from "./acpi-command.ts";
-import { HpetError } from "./errors.ts";
+import { HpetError } from "../hosts/ts/errors.ts";
 import { infoCommand, infoUsage } from "./info-command.ts";
 import { replayCommand, replayUsage } from "./replay-command.ts";
-import { TraceError } from "./trace.ts";
+import { TraceError } from "../hosts/ts/trace.ts";
 import { UsageError } from "./usage.ts";
 
 const commands: Record<string, (args: string[]) => Promise<void>> = {

@@ -1,6 +1,6 @@
 """One HPET in one instance of hpet.wasm, hosted by Wasmtime (the `wasmtime` package, 49.x).
 
-The native-host counterpart of src/hpet.ts, following docs/embedding.md: guest accesses go in
+The native-host counterpart of hosts/ts/hpet.ts, following docs/embedding.md: guest accesses go in
 through read/write, time through advance, and line changes, PIT-enable changes and MSI writes
 come out through callbacks, in order, each with its exact time in ns.
 

@@ -1,8 +1,8 @@
 """Tests of the Wasmtime host's own API (hpet_wasmtime.py): what replays cannot show, such as
 guest error counters, refused host calls, callbacks that call back, and refused restores.
-Expected values come from ../shared/hpet-behaviour.md. Run by tests/wasmtime.test.ts:
+Expected values come from docs/behaviour.md. Run by tests/wasmtime.test.ts:
 
-    .venv/bin/python -m unittest discover -s examples/wasmtime -p 'test_*.py'
+    .venv/bin/python -m unittest discover -s hosts/python -p 'test_*.py'
 """
 
 from __future__ import annotations

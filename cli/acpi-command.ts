@@ -3,9 +3,9 @@
 
 import { writeFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
-import { buildAcpiHpetTable, type PageProtection } from "./acpi.ts";
-import { Hpet } from "./hpet.ts";
-import { compileModule } from "./module.ts";
+import { buildAcpiHpetTable, type PageProtection } from "../hosts/ts/acpi.ts";
+import { Hpet } from "../hosts/ts/hpet.ts";
+import { compileModule } from "../hosts/ts/module.ts";
 import { UsageError } from "./usage.ts";
 
 export const acpiUsage = `hpet acpi --out FILE [--timers N] [--clock-period NS] [--base ADDR] [--number N]

@@ -4,9 +4,9 @@
 import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { ABI_VERSION } from "./abi.ts";
-import { Hpet } from "./hpet.ts";
-import { defaultModuleUrl } from "./module.ts";
+import { ABI_VERSION } from "../hosts/ts/abi.ts";
+import { Hpet } from "../hosts/ts/hpet.ts";
+import { defaultModuleUrl } from "../hosts/ts/module.ts";
 import { UsageError } from "./usage.ts";
 
 export const infoUsage = `hpet info [--module FILE]      describe hpet.wasm (default: the one this package ships)`;

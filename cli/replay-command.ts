@@ -4,9 +4,9 @@
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { parseArgs } from "node:util";
-import { compileModule } from "./module.ts";
-import { replay } from "./replay.ts";
-import { parseTrace } from "./trace.ts";
+import { compileModule } from "../hosts/ts/module.ts";
+import { replay } from "../hosts/ts/replay.ts";
+import { parseTrace } from "../hosts/ts/trace.ts";
 import { UsageError } from "./usage.ts";
 
 export const replayUsage = `hpet replay TRACE              print the trace's output on stdout

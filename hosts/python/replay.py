@@ -3,8 +3,8 @@
 reference's output format, R (reads), I (line changes), P (PIT-enable changes) and M (MSI
 writes), in order. The same contract as the Node CLI:
 
-    python3 examples/wasmtime/replay.py TRACE               print the trace's output on stdout
-    python3 examples/wasmtime/replay.py --out DIR TRACE...  write DIR/<name>.out for each trace
+    python3 hosts/python/replay.py TRACE               print the trace's output on stdout
+    python3 hosts/python/replay.py --out DIR TRACE...  write DIR/<name>.out for each trace
 
 A malformed trace, an unreadable file or a refused call prints an error and exits with status 2.
 """

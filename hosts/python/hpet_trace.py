@@ -1,5 +1,5 @@
-"""The guest trace format of the behaviour reference (../shared/hpet-behaviour.md, "Trace
-format"), parsed exactly as src/trace.ts parses it: the same operations, limits and errors.
+"""The guest trace format of the behaviour reference (docs/behaviour.md, "Trace
+format"), parsed exactly as hosts/ts/trace.ts parses it: the same operations, limits and errors.
 Parsing only; replay.py runs a parsed trace."""
 
 from __future__ import annotations
