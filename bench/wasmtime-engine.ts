@@ -39,6 +39,8 @@ export async function wasmtimePython(): Promise<string> {
       // Not installed yet: install it below.
     }
   }
+  process.stderr.write(`hpet bench: creating the Python environment for the Wasmtime engine in ${venv} `
+    + `(python3 -m venv, then pip install ${WASMTIME_REQUIREMENT}); this happens once\n`);
   await run("python3", ["-m", "venv", venv]);
   await run(venvPython, ["-m", "pip", "install", "--quiet", "--retries", "0", WASMTIME_REQUIREMENT]);
   return venvPython;

@@ -28,7 +28,7 @@ async function session(options: HpetOptions = {}): Promise<{ hpet: Hpet; out: st
 async function replayWithCli(trace: string): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), "hpet-recorder-"));
   await writeFile(join(dir, "session.trace"), trace);
-  await replayCommand(["--out", dir, join(dir, "session.trace")]);
+  assert.equal(await replayCommand(["--out", dir, join(dir, "session.trace")]), 0);
   return readFile(join(dir, "session.out"), "utf8");
 }
 

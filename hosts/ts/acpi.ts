@@ -4,7 +4,7 @@
 
 import { HpetError } from "./errors.ts";
 
-/** Where the 4 KiB HPET page sits on PCs (and where QEMU, Bochs and v86 put it). */
+/** The conventional base of the HPET's 4 KiB register page on PCs, the one QEMU and SeaBIOS use. */
 export const DEFAULT_HPET_BASE = 0xfed0_0000n;
 
 /** The part of an instance the table describes: its capabilities and ID register. */

@@ -14,6 +14,7 @@ export type HpetErrorCode =
   | "queue-full"
   | "bad-input"
   | "bad-module"
+  | "no-module"
   | "disposed"
   | "reentrant"
   | "snapshot-truncated"

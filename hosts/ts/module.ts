@@ -1,29 +1,53 @@
 // Loading hpet.wasm: from bytes, a file path, a URL or an already compiled module. Compiled
 // modules are cached by source, so many instances share one compilation.
 
-export type ModuleSource = WebAssembly.Module | BufferSource | URL | string;
+import { HpetError } from "./errors.ts";
+import { wasm, type WasmBytes, type WasmModule } from "./wasm.ts";
 
-const cache = new Map<string, Promise<WebAssembly.Module>>();
+export type ModuleSource = WasmModule | WasmBytes | URL | string;
 
-/** The module shipped with this package (Node; a browser passes a URL or bytes instead). */
+const SHIPPED_MODULE = "hpet-wasm/hpet.wasm";
+
+const cache = new Map<string, Promise<WasmModule>>();
+
+/**
+ * The module shipped with this package, found through `import.meta.resolve` (Node). Where that
+ * cannot find it (a browser, a bundle), throws an HpetError saying to pass the module instead.
+ */
 export function defaultModuleUrl(): URL {
-  return new URL(import.meta.resolve("hpet-wasm/hpet.wasm"));
+  return shippedModuleUrl(typeof import.meta.resolve === "function" ? import.meta.resolve : undefined);
 }
 
-export function compileModule(source: ModuleSource = defaultModuleUrl()): Promise<WebAssembly.Module> {
-  if (source instanceof WebAssembly.Module) return Promise.resolve(source);
-  if (typeof source !== "string" && !(source instanceof URL)) return WebAssembly.compile(source);
-  const key = source.toString();
+/** defaultModuleUrl with the resolver given: `undefined` where the platform has none. */
+export function shippedModuleUrl(resolve: ((specifier: string) => string) | undefined): URL {
+  let url: URL | undefined;
+  try {
+    url = resolve === undefined ? undefined : new URL(resolve(SHIPPED_MODULE));
+  } catch {
+    url = undefined;
+  }
+  if (url === undefined) {
+    throw new HpetError("no-module", `cannot locate ${SHIPPED_MODULE} here (only Node finds it by itself): `
+      + "pass the module option, as a URL, the module's bytes or a compiled WebAssembly.Module");
+  }
+  return url;
+}
+
+export async function compileModule(source?: ModuleSource): Promise<WasmModule> {
+  const from = source ?? defaultModuleUrl();
+  if (from instanceof wasm.Module) return from;
+  if (typeof from !== "string" && !(from instanceof URL)) return wasm.compile(from as WasmBytes);
+  const key = from.toString();
   let compiled = cache.get(key);
   if (!compiled) {
-    compiled = fetchBytes(source).then((bytes) => WebAssembly.compile(bytes));
+    compiled = fetchBytes(from).then((bytes) => wasm.compile(bytes));
     cache.set(key, compiled);
     compiled.catch(() => cache.delete(key));
   }
   return compiled;
 }
 
-async function fetchBytes(source: URL | string): Promise<BufferSource> {
+async function fetchBytes(source: URL | string): Promise<WasmBytes> {
   const isPath = typeof source === "string" && !/^[a-z][a-z0-9+.-]+:/i.test(source);
   const url = isPath ? undefined : new URL(source);
   if (url === undefined || url.protocol === "file:") {
