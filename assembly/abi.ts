@@ -1,7 +1,7 @@
 // Numbers of the host ABI (docs/abi.md): status codes, event kinds and limits.
 // Hosts mirror these values; the ABI version changes whenever one of them does.
 
-export const ABI_VERSION: i32 = 1;
+export const ABI_VERSION: i32 = 2;
 
 // --- Status codes returned by mutating calls (negative: the call changed nothing) --------
 export const ERR_BAD_CONFIG: i32 = -1; //      init: timers, msi or clock period out of range

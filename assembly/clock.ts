@@ -3,6 +3,7 @@
 // While ENABLE_CNF is clear it holds `counter`.
 
 import { MAX_TIME } from "./abi";
+import { publishCounter } from "./outputs";
 import { ENABLE_CNF } from "./registers";
 import { block, periodNs } from "./state";
 
@@ -17,10 +18,12 @@ export function startCounter(): void {
   block.base = block.counter;
   block.tEnable = block.now;
   updateHorizon();
+  publishCounter();
 }
 
 export function stopCounter(): void {
   block.counter = block.base + ticksSinceEnable();
+  publishCounter();
 }
 
 // Whole ticks from the last enable to now.

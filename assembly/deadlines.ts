@@ -49,15 +49,27 @@ export function rebuildDeadlines(): void {
 
 // Record timer n's new deadline (NEVER to disarm) and `ticks`, the counter ticks since the
 // last enable at that deadline.
+// The walk up carries the winner in locals and reads only the siblings, which it does not
+// write, so that no read waits for a store just made; it picks without branches, as which
+// side wins changes from one expiry to the next.
+// @ts-ignore: decorator
+@inline
 export function setDeadline(n: u32, deadline: u64, ticks: u64): void {
   const t = timer(n);
   t.deadline = deadline;
   t.ticks = ticks;
   let node = leaves + n;
+  let winner = n;
   setNode(node, deadline, n);
   while (node > 1) {
+    const sibling = node ^ 1;
+    const other = deadlineAt(sibling);
+    // A left sibling (lower timer numbers) wins a tie.
+    const siblingWins = select<bool>(other <= deadline, other < deadline, node & 1);
+    deadline = select<u64>(other, deadline, siblingWins);
+    winner = select<u32>(timerAt(sibling), winner, siblingWins);
     node >>= 1;
-    pickEarlier(node);
+    setNode(node, deadline, winner);
   }
 }
 

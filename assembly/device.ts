@@ -4,7 +4,7 @@
 import { ADVANCE_INCOMPLETE, EVENT_CAPACITY, EVENTS_PER_CALL_MAX, EXPIRIES_PER_CALL_MAX } from "./abi";
 import { counterValue, startCounter, stopCounter, updateHorizon } from "./clock";
 import { disarm, earliestDeadline, earliestTimer, rebuildDeadlines } from "./deadlines";
-import { consumeEvents, eventCount, setLine, setPitEnable } from "./outputs";
+import { consumeEvents, eventCount, publishCounter, setLine, setPitEnable } from "./outputs";
 import {
   ENABLE_CNF, GCAP_ID, GEN_CONF, GEN_CONF_WRITE_MASK, GINTR_STA, LEG_RT_CNF, LEGACY_TIMER0_LINE,
   LEGACY_TIMER1_LINE, MAIN_CNT, TIMER_BASE, TIMER_STRIDE_SHIFT, TN_INT_ENB_CNF,
@@ -52,6 +52,7 @@ export function reset(): void {
   block.rtcLevel = 0;
   updateHorizon();
   rebuildDeadlines();
+  publishCounter();
 }
 
 // --- Register access (offset within the window, size 4 or 8, naturally aligned) --------------
@@ -91,7 +92,10 @@ export function writeRegister(offset: u32, size: u32, value: u64): void {
     writeIsr(value << shift);
   } else if (reg == MAIN_CNT) {
     // Takes effect only while the counter is halted.
-    if (!(block.genConf & ENABLE_CNF)) block.counter = deposit(block.counter, shift, len, value);
+    if (!(block.genConf & ENABLE_CNF)) {
+      block.counter = deposit(block.counter, shift, len, value);
+      publishCounter();
+    }
   }
 }
 

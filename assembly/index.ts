@@ -99,7 +99,39 @@ export function write(offset: i32, size: i32, value: i64): i32 {
 // cannot expire anything and fold it into the next access: one call instead of two. A refused
 // access changes nothing, its time included.
 export function read32(offset: i32, time_ns: f64): i32 {
+  return read32At(offset, accessTime(time_ns));
+}
+
+export function write32(offset: i32, value: i32, time_ns: f64): i32 {
   const time = accessTime(time_ns);
+  return time < 0 ? <i32>time : writeAt(offset, 4, <u32>value, time);
+}
+
+// Move to `time_ns` without an access or any expiry, as read32 and write32 do first: for a
+// host that deferred an advance and is about to make a call that works at the device's time.
+// Returns 0 or the error of read32's time (the time is then unchanged).
+export function set_time(time_ns: f64): i32 {
+  return setTimeAt(accessTime(time_ns));
+}
+
+// The same three for hosts whose time is an integer: `time_ns` is a whole number of ns by its
+// type, so only its order against now and the deadlines is checked.
+export function read32_i64(offset: i32, time_ns: i64): i32 {
+  return read32At(offset, accessTimeOf(time_ns));
+}
+
+export function write32_i64(offset: i32, value: i32, time_ns: i64): i32 {
+  const time = accessTimeOf(time_ns);
+  return time < 0 ? <i32>time : writeAt(offset, 4, <u32>value, time);
+}
+
+export function set_time_i64(time_ns: i64): i32 {
+  return setTimeAt(accessTimeOf(time_ns));
+}
+
+// @ts-ignore: decorator
+@inline
+function read32At(offset: i32, time: i64): i32 {
   if (time < 0) {
     readError = <i32>time;
     return 0;
@@ -113,16 +145,9 @@ export function read32(offset: i32, time_ns: f64): i32 {
   return <i32>readAt(offset, 4, time);
 }
 
-export function write32(offset: i32, value: i32, time_ns: f64): i32 {
-  const time = accessTime(time_ns);
-  return time < 0 ? <i32>time : writeAt(offset, 4, <u32>value, time);
-}
-
-// Move to `time_ns` without an access or any expiry, as read32 and write32 do first: for a
-// host that deferred an advance and is about to make a call that works at the device's time.
-// Returns 0 or the error of read32's time (the time is then unchanged).
-export function set_time(time_ns: f64): i32 {
-  const time = accessTime(time_ns);
+// @ts-ignore: decorator
+@inline
+function setTimeAt(time: i64): i32 {
   if (time < 0) return <i32>time;
   block.now = time;
   return 0;
@@ -167,6 +192,11 @@ function accessTime(time_ns: f64): i64 {
 function slowAccessTime(time_ns: f64): i64 {
   const time = <i64>time_ns; // saturating: NaN, fractions and out-of-range values come out inexact
   if (<f64>time != time_ns || time_ns >= TWO_TO_63) return ERR_BAD_TIME;
+  return accessTimeOf(time);
+}
+
+// The time of an access at a whole `time` in ns, or a negative error, as accessTime.
+function accessTimeOf(time: i64): i64 {
   const now = block.now;
   if (time < 0) return now; // a negative whole number: the device's own time
   // The device's own time is always accepted, even with an expiry due at it.
@@ -244,8 +274,8 @@ export function next_deadline_f64(): f64 {
 
 // --- Event queue -------------------------------------------------------------------------------
 
-// Address of the host area: u32 event count, capacity, record size, reserved; f64 defer
-// limit; 8 bytes reserved; then the event records.
+// Address of the host area: a 64-byte header (event count, defer limit, earliest deadline,
+// the counter's parameters; see outputs.ts), then the event records.
 export function events_ptr(): i32 {
   return <i32>QUEUE;
 }

@@ -3,15 +3,25 @@
 // which the host drains (layout in abi.ts and docs/abi.md).
 
 import { EVENT_CAPACITY, EVENT_LINE, EVENT_MSI, EVENT_PIT, EVENT_PULSE, EVENT_SIZE, MAX_TIME } from "./abi";
+import { ENABLE_CNF } from "./registers";
+import { block, periodNs } from "./state";
 
 const EXACT_F64: u64 = 1 << 53; // every whole number up to here is exact in a double
-import { block } from "./state";
 
-// The host area: what a host may read without a call. A 32-byte header (u32 event count,
-// u32 capacity, u32 record size, u32 reserved, f64 defer limit, 8 bytes reserved), then the
-// event records.
-export const QUEUE_HEADER_SIZE: u32 = 32;
+// The host area: what a host may read without a call (docs/abi.md). A 64-byte header, then
+// the event records. Header fields by offset:
+//   0 u32 event count, 4 u32 capacity, 8 u32 record size, 12 u32 reserved,
+//   16 f64 defer limit, 24 u64 earliest armed deadline (NEVER when none),
+//   32 u32 counter sequence (odd while the counter fields change), 36 u32 counter running,
+//   40 u64 counter base, 48 u64 counter enable time, 56 u32 clock period, 60 u32 reserved.
+export const QUEUE_HEADER_SIZE: u32 = 64;
 const DEFER_LIMIT_OFFSET: usize = 16;
+const EARLIEST_DEADLINE_OFFSET: usize = 24;
+const COUNTER_SEQUENCE_OFFSET: usize = 32;
+const COUNTER_RUNNING_OFFSET: usize = 36;
+const COUNTER_BASE_OFFSET: usize = 40;
+const COUNTER_ENABLE_TIME_OFFSET: usize = 48;
+const COUNTER_PERIOD_OFFSET: usize = 56;
 export const QUEUE: usize = memory.data(<i32>(QUEUE_HEADER_SIZE + EVENT_CAPACITY * EVENT_SIZE), 16);
 const RECORDS: usize = QUEUE + QUEUE_HEADER_SIZE;
 store<u32>(QUEUE, EVENT_CAPACITY, 4);
@@ -40,12 +50,29 @@ export function consumeEvents(n: u32): void {
 
 // The defer limit: a time (as a double) before which no timer expires, so that a host may
 // defer advancing to any whole time below it. min(earliest deadline, 2^63), rounded down.
+// Next to it the earliest deadline itself, exact, for hosts whose time is an integer.
 export function publishDeferLimit(deadline: u64): void {
   let limit: f64;
   if (deadline > MAX_TIME) limit = 9223372036854775808.0;
   else if (deadline <= EXACT_F64) limit = <f64><i64>deadline;
   else limit = <f64><i64>(deadline - 1024); // rounds to nearest: at most 512 up, so still below
   store<f64>(QUEUE + DEFER_LIMIT_OFFSET, limit);
+  store<u64>(QUEUE + EARLIEST_DEADLINE_OFFSET, deadline);
+}
+
+// The main counter's parameters, from which a host computes MAIN_CNT at any time without a
+// call: running ? base + (t - enable time) / period : base. Called after every change of
+// ENABLE_CNF, base, tEnable or the held counter. The sequence number is odd while the fields
+// are being rewritten, for a reader on another thread (a seqlock).
+export function publishCounter(): void {
+  const running = (block.genConf & ENABLE_CNF) != 0;
+  const sequence = load<u32>(QUEUE + COUNTER_SEQUENCE_OFFSET);
+  store<u32>(QUEUE + COUNTER_SEQUENCE_OFFSET, sequence + 1);
+  store<u32>(QUEUE + COUNTER_RUNNING_OFFSET, <u32>running);
+  store<u64>(QUEUE + COUNTER_BASE_OFFSET, running ? block.base : block.counter);
+  store<u64>(QUEUE + COUNTER_ENABLE_TIME_OFFSET, block.tEnable);
+  store<u32>(QUEUE + COUNTER_PERIOD_OFFSET, <u32>periodNs);
+  store<u32>(QUEUE + COUNTER_SEQUENCE_OFFSET, sequence + 2);
 }
 
 // @ts-ignore: decorator

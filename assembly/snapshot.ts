@@ -9,7 +9,7 @@ import {
 } from "./abi";
 import { updateHorizon } from "./clock";
 import { rebuildDeadlines } from "./deadlines";
-import { consumeEvents, eventCount, QUEUE, QUEUE_HEADER_SIZE } from "./outputs";
+import { consumeEvents, eventCount, publishCounter, QUEUE, QUEUE_HEADER_SIZE } from "./outputs";
 import { GEN_CONF_WRITE_MASK, MAX_TIMERS, TN_CONF_WRITE_MASK, TN_32MODE_CNF } from "./registers";
 import {
   ARMED_BEFORE, Block, BLOCK_SIZE, intcap, msiCapable, NEVER, numTimers, periodNs, STATE,
@@ -113,6 +113,7 @@ export function restoreSnapshot(length: u32): i32 {
   store<u32>(QUEUE, events);
   updateHorizon();
   rebuildDeadlines();
+  publishCounter();
   return 0;
 }
 

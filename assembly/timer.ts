@@ -65,6 +65,10 @@ export function lower(n: u32): void {
 // --- Arming ------------------------------------------------------------------------------------
 
 // Arm timer n for the moment the counter reaches x; `ticks` = ticks since enable at now.
+// Inlined, as are program() and setDeadline(): a comparator write and a periodic re-arm
+// then run as one function, without the cost of three nested calls.
+// @ts-ignore: decorator
+@inline
 function arm(n: u32, x: u64, ticks: u64): void {
   const t = timer(n);
   const cur = block.base + ticks;
@@ -90,6 +94,8 @@ function arm(n: u32, x: u64, ticks: u64): void {
 }
 
 // (Re)program timer n from its registers; only while ENABLE_CNF is set.
+// @ts-ignore: decorator
+@inline
 export function program(n: u32): void {
   const t = timer(n);
   const ticks = ticksSinceEnable();

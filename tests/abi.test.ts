@@ -31,6 +31,7 @@ test("the module exports exactly the documented functions and its memory", () =>
   const names = WebAssembly.Module.exports(module).map((e) => `${e.kind} ${e.name}`).sort();
   const functions = [
     "abi_version", "init", "reset", "window_size", "read", "read32", "read_status", "write", "write32", "set_time",
+    "read32_i64", "write32_i64", "set_time_i64",
     "guest_errors", "set_input", "advance", "advance_f64", "now", "now_f64",
     "next_deadline", "next_deadline_f64", "events_ptr", "events_count", "events_consume",
     "snapshot_buffer", "snapshot_capacity", "snapshot", "restore",
@@ -45,9 +46,14 @@ test("the ABI version is the host's", () => {
 test("the queue header gives the capacity and the record size the host assumes", () => {
   const exports = fresh();
   const header = new Uint32Array(exports.memory.buffer, exports.events_ptr(), QUEUE_HEADER_SIZE / 4);
+  assert.equal(QUEUE_HEADER_SIZE, 64);
   assert.equal(header[0], 1, "power-on queued the PIT-enable rise");
   assert.equal(header[1], 1024);
   assert.equal(header[2], EVENT_SIZE);
+  assert.equal(header[3], 0, "reserved");
+  assert.deepEqual([header[6], header[7]], [0xffff_ffff, 0xffff_ffff], "no deadline armed");
+  assert.deepEqual([...header.subarray(8, 16)], [2, 0, 0, 0, 0, 0, 10, 0],
+    "counter sequence (republished once, by the power-on reset), halted, base 0, enable time 0, period 10 ns");
   const record = new DataView(exports.memory.buffer, exports.events_ptr() + QUEUE_HEADER_SIZE, EVENT_SIZE);
   assert.equal(record.getBigUint64(0, true), 0n);
   assert.equal(record.getUint32(8, true), EventKind.PIT);

@@ -200,7 +200,7 @@ describe("outputs", () => {
     boot();
     block.now = 0x0123_4567_89ab_cdef;
     sendMsi(0xfee0_1000, 0x0000_4041);
-    expect<u32>(QUEUE_HEADER_SIZE).toBe(32, "header size (count, capacity, size, reserved, f64 defer limit, reserved)");
+    expect<u32>(QUEUE_HEADER_SIZE).toBe(64, "header size (count, capacity, size, reserved, defer limit, deadline, counter)");
     const record = QUEUE + QUEUE_HEADER_SIZE;
     expect<u32>(load<u32>(QUEUE)).toBe(1, "count");
     expect<u32>(load<u32>(QUEUE, 4)).toBe(EVENT_CAPACITY, "capacity");
@@ -213,16 +213,49 @@ describe("outputs", () => {
 
   test("the defer limit is the earliest deadline, below it when not exact in a double", () => {
     const at = QUEUE + 16;
+    const exact = QUEUE + 24;
     publishDeferLimit(0);
     expect<f64>(load<f64>(at)).toBe(0.0);
+    expect<u64>(load<u64>(exact)).toBe(0);
     publishDeferLimit(9_007_199_254_740_992); // 2^53: exact
     expect<f64>(load<f64>(at)).toBe(9_007_199_254_740_992.0);
     publishDeferLimit(9_007_199_254_740_993); // 2^53 + 1: minus 1024, exact below 2^53
     expect<f64>(load<f64>(at)).toBe(9_007_199_254_739_969.0);
+    expect<u64>(load<u64>(exact)).toBe(9_007_199_254_740_993, "the exact deadline beside it");
     publishDeferLimit(0x7fff_ffff_ffff_ffff); // 2^63 - 1025 rounds to 2^63 - 1024
     expect<f64>(load<f64>(at)).toBe(9_223_372_036_854_774_784.0);
     publishDeferLimit(NEVER);
     expect<f64>(load<f64>(at)).toBe(9_223_372_036_854_775_808.0);
+    expect<u64>(load<u64>(exact)).toBe(NEVER);
+  });
+
+  test("the counter's parameters are republished, under a new even sequence, at every change", () => {
+    boot();
+    const sequence = (): u32 => load<u32>(QUEUE, 32);
+    const running = (): u32 => load<u32>(QUEUE, 36);
+    const base = (): u64 => load<u64>(QUEUE, 40);
+    const enableTime = (): u64 => load<u64>(QUEUE, 48);
+    expect<u32>(load<u32>(QUEUE, 56)).toBe(10, "clock period");
+    let seen = sequence();
+    expect<u32>(seen & 1).toBe(0, "even after power-on");
+    expect<u32>(running()).toBe(0);
+    expect<u64>(base()).toBe(0);
+    w8(MAIN_CNT, 0xffff_ffff_0000_0005);
+    expect<u32>(sequence()).toBe(seen + 2, "a MAIN_CNT write while halted");
+    expect<u64>(base()).toBe(0xffff_ffff_0000_0005);
+    block.now = 700;
+    w4(GEN_CONF, 1);
+    expect<u32>(sequence()).toBe(seen + 4, "enable");
+    expect<u32>(running()).toBe(1);
+    expect<u64>(base()).toBe(0xffff_ffff_0000_0005);
+    expect<u64>(enableTime()).toBe(700);
+    w8(MAIN_CNT, 0); // ignored while running
+    expect<u32>(sequence()).toBe(seen + 4, "a write the counter ignores changes nothing");
+    block.now = 1234;
+    w4(GEN_CONF, 0);
+    expect<u32>(sequence()).toBe(seen + 6, "disable");
+    expect<u32>(running()).toBe(0);
+    expect<u64>(base()).toBe(0xffff_ffff_0000_0005 + 53, "the held value");
   });
 
   test("consumeEvents moves later events to the front", () => {

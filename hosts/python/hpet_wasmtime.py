@@ -29,7 +29,7 @@ from typing import Callable, Deque, Dict, NamedTuple, Optional, Tuple, Union
 import wasmtime
 from wasmtime import _ffi as ffi  # the ctypes binding wasmtime-py's own classes are built on
 
-ABI_VERSION = 1
+ABI_VERSION = 2
 
 # Status codes of mutating calls (assembly/abi.ts). Negative: the call changed nothing.
 ERROR_CODES = {
@@ -71,12 +71,33 @@ class Input(IntEnum):
     RTC = 1  # IRQ8 from the RTC
 
 
-# The host area at events_ptr(): a 32-byte header (u32 event count, u32 capacity, u32 record
-# size, u32 reserved, f64 defer limit, 8 bytes reserved), then records of 24 bytes: u64 time
-# (ns), u32 kind, u32 a, u32 b, 4 bytes of padding. Little-endian.
+# The host area at events_ptr(): a 64-byte header (u32 event count, u32 capacity, u32 record
+# size, u32 reserved, f64 defer limit, u64 earliest deadline, then the main counter's
+# parameters from COUNTER_FIELDS_OFFSET), then records of 24 bytes: u64 time (ns), u32 kind,
+# u32 a, u32 b, 4 bytes of padding. Little-endian.
 QUEUE_HEADER = struct.Struct("<III")  # count, capacity, record size
-QUEUE_HEADER_SIZE = 32
+QUEUE_HEADER_SIZE = 64
+COUNTER_FIELDS_OFFSET = 32
 EVENT = struct.Struct("<QIII4x")
+
+
+class CounterFields(ctypes.LittleEndianStructure):
+    """The main counter's parameters in the host area: MAIN_CNT at time t is
+    running ? (base + (t - enable_time) // period) mod 2^64 : base."""
+
+    _pack_ = 4
+    _fields_ = [
+        ("sequence", ctypes.c_uint32),  # odd while the module rewrites the fields
+        ("running", ctypes.c_uint32),
+        ("base", ctypes.c_uint64),
+        ("enable_time", ctypes.c_uint64),
+        ("period", ctypes.c_uint32),
+        ("reserved", ctypes.c_uint32),
+    ]
+
+
+MAIN_CNT = 0xF0
+MAIN_CNT_HIGH = 0xF4
 
 # Snapshot header fields (u32 offsets) read to explain a refused restore (docs/embedding.md).
 SNAPSHOT_VERSION = 1
@@ -234,6 +255,9 @@ class Hpet:
         queue = self._call("events_ptr")
         self._records = queue + QUEUE_HEADER_SIZE
         self._check_queue_layout(queue)
+        self._counter = CounterFields.from_address(self._base + queue + COUNTER_FIELDS_OFFSET)
+        # The device's time while the host knows it without a call (None: ask the module).
+        self._time: Optional[int] = 0
         self._pending: Deque[Tuple[int, int, int, int]] = collections.deque()
         self._dispatching = False
         self._advancing = False
@@ -244,8 +268,22 @@ class Hpet:
     def read(self, offset: int, size: int = 4) -> int:
         """A guest read of `size` bytes (1, 2, 4 or 8), as an unsigned integer. 1- and 2-byte
         reads and misaligned ones are guest errors: they read 0 and are counted."""
+        if offset == MAIN_CNT and (size == 4 or size == 8) or offset == MAIN_CNT_HIGH and size == 4:
+            counter = self._counter_now()
+            if counter is not None:
+                return counter >> 32 if offset == MAIN_CNT_HIGH else counter & ((1 << (size * 8)) - 1)
         self._check_access(offset, size)
         return self._call("read", offset, size) & ((1 << (size * 8)) - 1)
+
+    def _counter_now(self) -> Optional[int]:
+        """MAIN_CNT at the device's time, from the parameters the module publishes in the host
+        area, without a call; None while the host does not know the device's time."""
+        fields = self._counter
+        if not fields.running:
+            return int(fields.base)
+        if self._time is None:
+            return None
+        return (fields.base + (self._time - fields.enable_time) // fields.period) & 0xFFFF_FFFF_FFFF_FFFF
 
     def write(self, offset: int, value: int, size: int = 4) -> None:
         """A guest write of `size` bytes; `value` is in [-2^(8*size-1), 2^(8*size))."""
@@ -286,6 +324,8 @@ class Hpet:
         if not isinstance(time_ns, int) or not 0 <= time_ns <= MAX_TIME:
             raise HpetError("bad-time", f"time {time_ns!r} is not a whole number of ns in [0, 2^63)")
         self._advancing = True
+        # While the events of an advance go out, the device is at their times, not time_ns.
+        self._time = None
         try:
             while True:
                 status = self._call("advance", time_ns)
@@ -295,9 +335,12 @@ class Hpet:
                     raise status_error(status, f"advance to {time_ns} ns refused")
                 self._deliver(status & EVENT_COUNT_MASK)
                 if not status & ADVANCE_INCOMPLETE:
+                    self._time = time_ns
                     return
         finally:
             self._advancing = False
+            if self._time is None:
+                self._time = self._call("now")
 
     @property
     def now(self) -> int:
@@ -327,6 +370,7 @@ class Hpet:
         status = self._call("restore", len(data))
         if status < 0:
             raise status_error(status, self._describe_refused_snapshot(status, data))
+        self._time = self._call("now")
         self._deliver(self._call("events_count"))
 
     def clone(self) -> "Hpet":

@@ -8,6 +8,7 @@ Expected values come from docs/behaviour.md. Run by tests/wasmtime.test.ts:
 from __future__ import annotations
 
 import os
+import random
 import unittest
 from typing import Any, Callable, List, Tuple
 
@@ -285,6 +286,76 @@ class Snapshots(unittest.TestCase):
         hpet.restore(good)
         self.assertEqual(hpet.now, 6000)
         self.assertEqual(hpet.read(MAIN_CNT, 8), 600)
+
+
+class CounterReads(unittest.TestCase):
+    """ABI 2: MAIN_CNT read from the parameters the module publishes, without a call, equals
+    the module's own read at random times and in random states."""
+
+    def module_read(self, hpet: Hpet) -> int:
+        value: int = hpet._call("read", MAIN_CNT, 8)
+        return value & ALL_ONES
+
+    def check(self, hpet: Hpet, what: str) -> None:
+        expected = self.module_read(hpet)
+        self.assertEqual(hpet.read(MAIN_CNT, 8), expected, what)
+        self.assertEqual(hpet.read(MAIN_CNT), expected & 0xFFFF_FFFF, what)
+        self.assertEqual(hpet.read(MAIN_CNT + 4), expected >> 32, what)
+
+    def test_a_counter_read_makes_no_call(self) -> None:
+        hpet = Hpet(MODULE, clock_period_ns=7)
+        hpet.write(GEN_CONF, ENABLE_CNF)
+        hpet.advance(7_000_000)
+        exports, hpet._f = hpet._f, {}  # any call now fails
+        try:
+            self.assertEqual(hpet.read(MAIN_CNT), 1_000_000)
+            self.assertEqual(hpet.read(MAIN_CNT, 8), 1_000_000)
+            self.assertEqual(hpet.read(MAIN_CNT + 4), 0)
+        finally:
+            hpet._f = exports
+
+    def test_random_states_and_times_for_several_clock_periods(self) -> None:
+        for period in (1, 3, 7, 10, 100):
+            rng = random.Random(period)
+            hpet = Hpet(MODULE, clock_period_ns=period)
+            hpet.write(tn_conf(0), TN_INT_ENB_CNF | TN_TYPE_CNF | TN_VAL_SET_CNF | route(2))
+            hpet.write(tn_comparator(0), 1000 + rng.randrange(4000), size=8)
+            time = 0
+            for step in range(300):
+                op = rng.randrange(100)
+                if op < 55:
+                    time += rng.randrange(10_000_000 if op < 10 else 3000)
+                    hpet.advance(time)
+                elif op < 65:
+                    hpet.write(GEN_CONF, ENABLE_CNF)
+                elif op < 73:
+                    hpet.write(GEN_CONF, 0)
+                elif op < 79:
+                    hpet.write(MAIN_CNT + 4 * rng.randrange(2), rng.randrange(1 << 32))
+                elif op < 85:
+                    hpet.write(MAIN_CNT, ALL_ONES - rng.randrange(3000), size=8)  # wraps at 2^64 soon
+                elif op < 92:
+                    hpet.restore(hpet.snapshot())
+                elif op < 95:
+                    hpet.reset()
+                elif time < 1 << 61:
+                    # Times past 2^53 stay exact in Python's integers. Timer 0 becomes a
+                    # one-shot first: a periodic one would expire 10^15 times on the way.
+                    hpet.write(tn_conf(0), TN_INT_ENB_CNF | route(2))
+                    time += 1 << 60
+                    hpet.advance(time)
+                self.check(hpet, f"period {period}, step {step}, op {op}")
+
+    def test_from_an_advance_callback_the_module_answers(self) -> None:
+        seen: List[int] = []
+        hpet = Hpet(MODULE, on_irq=lambda line, level, t: seen.append(hpet.read(MAIN_CNT)) if level else None)
+        hpet.write(tn_conf(0), TN_INT_ENB_CNF | TN_TYPE_CNF | TN_VAL_SET_CNF | route(2))
+        hpet.write(tn_comparator(0), 100, size=8)
+        hpet.write(tn_comparator(0), 100, size=8)
+        hpet.write(GEN_CONF, ENABLE_CNF)
+        hpet.advance(3500)
+        self.assertEqual(seen, [350, 350, 350], "the device is at the advance's end when its events go out")
+        self.assertEqual(hpet.read(MAIN_CNT), 350)
 
 
 if __name__ == "__main__":

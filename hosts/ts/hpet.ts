@@ -3,12 +3,13 @@
 // through callbacks, in order, each with its exact time.
 
 import {
-  ADVANCE_INCOMPLETE, EVENT_SIZE, EventKind, GuestError, type HpetExports, hpetExports, Input,
-  DEFER_LIMIT_OFFSET, QUEUE_HEADER_SIZE, SNAPSHOT_VERSION, SnapshotHeader, Status,
+  ADVANCE_INCOMPLETE, EVENT_SIZE, EventKind, GuestError, HostArea, type HpetExports, hpetExports,
+  Input, QUEUE_HEADER_SIZE, SNAPSHOT_VERSION, SnapshotHeader, Status,
 } from "./abi.ts";
 import { HpetError, statusError } from "./errors.ts";
 import { compileModule, type ModuleSource } from "./module.ts";
 import { type TimeCodec, timeCodec, type TimeKind, type TimeOf } from "./time.ts";
+import { wasm, type WasmModule } from "./wasm.ts";
 
 export interface HpetConfig {
   /** Number of comparators, 3..32 (default 3). */
@@ -47,6 +48,24 @@ export interface GuestErrors {
 }
 
 const WORDS_PER_EVENT = EVENT_SIZE / 4;
+const MAIN_CNT = 0xf0;
+const MAIN_CNT_HIGH = 0xf4;
+// The counter's published parameters, in 32-bit words from COUNTER_RUNNING. (A host on the
+// module's thread reads them between calls, when they are always stable: no sequence check.)
+const RUNNING = 0;
+const BASE_LOW = 1;
+const BASE_HIGH = 2;
+const ENABLE_LOW = 3;
+const ENABLE_HIGH = 4;
+const PERIOD = 5;
+/**
+ * Delivered events stay in the module's queue until this many are queued: taking them costs a
+ * call, which most advances then save. It leaves room for the events of any call (at most 40)
+ * and for most of a full advance.
+ */
+const CONSUME_AT = 512;
+/** Enable times below 2^53 ns have a high word below this. */
+const EXACT_HIGH_WORD = 0x20_0000;
 const TWO_TO_32 = 0x1_0000_0000;
 const MIN_I64 = -(1n << 63n);
 const TWO_TO_64 = 1n << 64n;
@@ -71,12 +90,14 @@ export class Hpet<K extends TimeKind = "number"> implements HpetCallbacks<TimeOf
   // The hot exports, held directly: a field load is cheaper than a lookup on the exports object.
   private read32: HpetExports["read32"];
   private write32: HpetExports["write32"];
-  private readonly module: WebAssembly.Module;
+  private advanceF64: HpetExports["advance_f64"];
+  private readonly module: WasmModule;
   private readonly timeKind: K;
   private readonly time: TimeCodec<TimeOf<K>>;
   private words: Uint32Array;
   private doubles: Float64Array;
   private readonly countWord: number;
+  private readonly counterWord: number;
   private readonly firstRecordWord: number;
   private readonly deferLimitDouble: number;
   /** Events delivered but not yet consumed from the module's queue. */
@@ -95,16 +116,17 @@ export class Hpet<K extends TimeKind = "number"> implements HpetCallbacks<TimeOf
   private advancing = false;
 
   /** Creates the instance and delivers its power-on events (PIT-enable rises at time 0). */
-  constructor(module: WebAssembly.Module, options: HpetOptions<K> = {}) {
+  constructor(module: WasmModule, options: HpetOptions<K> = {}) {
     let exports: HpetExports;
     try {
-      exports = hpetExports(new WebAssembly.Instance(module, {}));
+      exports = hpetExports(new wasm.Instance(module, {}));
     } catch (error) {
       throw new HpetError("bad-module", `not a usable hpet.wasm: ${(error as Error).message}`);
     }
     this.exports = exports;
     this.read32 = exports.read32;
     this.write32 = exports.write32;
+    this.advanceF64 = exports.advance_f64;
     this.module = module;
     this.timeKind = (options.time ?? "number") as K;
     this.time = timeCodec(this.timeKind);
@@ -131,8 +153,9 @@ export class Hpet<K extends TimeKind = "number"> implements HpetCallbacks<TimeOf
     this.doubles = new Float64Array(exports.memory.buffer);
     const hostArea = exports.events_ptr();
     this.countWord = hostArea >>> 2;
+    this.counterWord = (hostArea + HostArea.COUNTER_RUNNING) >>> 2;
     this.firstRecordWord = (hostArea + QUEUE_HEADER_SIZE) >>> 2;
-    this.deferLimitDouble = (hostArea + DEFER_LIMIT_OFFSET) >>> 3;
+    this.deferLimitDouble = (hostArea + HostArea.DEFER_LIMIT) >>> 3;
     this.refreshDeferLimit();
     this.deliver();
   }
@@ -141,6 +164,15 @@ export class Hpet<K extends TimeKind = "number"> implements HpetCallbacks<TimeOf
 
   /** A guest read of 1, 2 or 4 bytes (1- and 2-byte reads are guest errors and read 0). */
   read(offset: number, size: 1 | 2 | 4 = 4): number {
+    // Kept small, so that V8 inlines it and the counter read into the caller.
+    if ((offset === MAIN_CNT || offset === MAIN_CNT_HIGH) && size === 4) {
+      const value = this.counterHalf(offset === MAIN_CNT_HIGH);
+      if (value >= 0) return value;
+    }
+    return this.readModule(offset, size);
+  }
+
+  private readModule(offset: number, size: number): number {
     if (size === 4 && offset >>> 0 === offset) {
       const value = this.read32(offset, this.accessTime);
       // The module refuses a read (an offset past the window), leaving its time as it was, by
@@ -158,6 +190,10 @@ export class Hpet<K extends TimeKind = "number"> implements HpetCallbacks<TimeOf
 
   /** A guest read of 8 bytes. */
   read64(offset: number): bigint {
+    if (offset === MAIN_CNT) {
+      const low = this.counterHalf(false);
+      if (low >= 0) return (BigInt(this.counterHalf(true)) << 32n) | BigInt(low);
+    }
     this.checkOffset(offset);
     this.commitTime();
     return BigInt.asUintN(64, this.exports.read(offset, 8));
@@ -169,7 +205,7 @@ export class Hpet<K extends TimeKind = "number"> implements HpetCallbacks<TimeOf
     if (!Number.isInteger(value) || value < -0x8000_0000 || value >= TWO_TO_32) {
       throw new HpetError("bad-value", `value ${value} does not fit 4 bytes`);
     }
-    if (this.delivered !== 0) this.consumeDelivered();
+    this.makeRoom();
     let status: number;
     if (size === 4) {
       status = this.write32(offset, value | 0, this.accessTime);
@@ -178,7 +214,9 @@ export class Hpet<K extends TimeKind = "number"> implements HpetCallbacks<TimeOf
       this.commitTime();
       status = this.exports.write(offset, size, BigInt(value));
     }
-    this.settle(status, () => `write of ${size} bytes at 0x${offset.toString(16)}`);
+    this.refreshDeferLimit();
+    if (status > this.delivered) this.deliver();
+    else if (status < 0) throw statusError(status, `write of ${size} bytes at 0x${offset.toString(16)} refused`);
   }
 
   /** A guest write of 8 bytes; `value` is in [-2^63, 2^64). */
@@ -299,6 +337,7 @@ export class Hpet<K extends TimeKind = "number"> implements HpetCallbacks<TimeOf
     this.exports = disposedExports;
     this.read32 = disposedExports.read32;
     this.write32 = disposedExports.write32;
+    this.advanceF64 = disposedExports.advance_f64;
     this.words = new Uint32Array(0);
     this.doubles = new Float64Array(1);
     this.accessTime = -1;
@@ -306,6 +345,24 @@ export class Hpet<K extends TimeKind = "number"> implements HpetCallbacks<TimeOf
   }
 
   // --- Internals --------------------------------------------------------------------------------
+
+  // The low or high half of MAIN_CNT at the host's time, computed from the parameters the
+  // module publishes in the host area (docs/abi.md): no call. -1 where that is not exact in
+  // doubles (no host time, or a time or enable time past 2^53 ns): the module reads it then.
+  private counterHalf(high: boolean): number {
+    const words = this.words;
+    const at = this.counterWord;
+    if (words[at + RUNNING] === 0) return words[at + (high ? BASE_HIGH : BASE_LOW)]!;
+    const time = this.accessTime;
+    if (!(time >= 0 && time <= Number.MAX_SAFE_INTEGER) || words[at + ENABLE_HIGH]! >= EXACT_HIGH_WORD) return -1;
+    // Whole ticks since the enable: the quotient of two whole numbers below 2^53 rounds to a
+    // double that floors to the exact quotient.
+    const ticks = Math.floor((time - (words[at + ENABLE_HIGH]! * TWO_TO_32 + words[at + ENABLE_LOW]!)) / words[at + PERIOD]!);
+    const ticksLow = ticks < TWO_TO_32 ? ticks : ticks % TWO_TO_32;
+    const low = words[at + BASE_LOW]! + ticksLow;
+    if (!high) return low >>> 0;
+    return (words[at + BASE_HIGH]! + (ticks - ticksLow) / TWO_TO_32 + (low >= TWO_TO_32 ? 1 : 0)) >>> 0;
+  }
 
   private checkOffset(offset: number): void {
     if (offset >>> 0 !== offset || offset >= this.windowSize) {
@@ -324,7 +381,7 @@ export class Hpet<K extends TimeKind = "number"> implements HpetCallbacks<TimeOf
 
   private settle(status: number, what: () => string): void {
     this.refreshDeferLimit();
-    if (status > 0) this.deliver();
+    if (status > this.delivered) this.deliver();
     else if (status < 0) throw statusError(status, `${what()} refused`);
   }
 
@@ -337,19 +394,21 @@ export class Hpet<K extends TimeKind = "number"> implements HpetCallbacks<TimeOf
     if (typeof timeNs === "number" && timeNs >= 0 && timeNs < this.accessTime && Number.isInteger(timeNs)) {
       throw this.timeError(Status.TIME_BACKWARDS, timeNs);
     }
-    if (this.delivered !== 0) this.consumeDelivered();
+    this.makeRoom();
     const hostTime = this.accessTime;
-    let status = this.time.advance(this.exports, timeNs);
+    let status = this.advanceModule(timeNs);
     if (status < 0) throw this.timeError(status, timeNs); // refused: nothing changed
     this.advancing = true;
     // While it runs, accesses from callbacks happen at the device's own time.
     this.accessTime = -1;
     this.deferLimitTime = -Infinity;
     try {
-      while (status !== 0) {
+      while (status !== this.delivered) {
         this.deliver();
         if (!(status & ADVANCE_INCOMPLETE)) break;
-        status = this.time.advance(this.exports, timeNs);
+        // It stopped at a full queue or at its budget of expiries: go on from there.
+        if (this.delivered !== 0) this.consumeDelivered();
+        status = this.advanceModule(timeNs);
       }
       this.accessTime = typeof timeNs === "number" ? timeNs : hostTime;
       this.refreshDeferLimit();
@@ -359,6 +418,12 @@ export class Hpet<K extends TimeKind = "number"> implements HpetCallbacks<TimeOf
     } finally {
       this.advancing = false;
     }
+  }
+
+  private advanceModule(timeNs: TimeOf<K>): number {
+    return typeof timeNs === "number" && this.timeKind === "number"
+      ? this.advanceF64(timeNs)
+      : this.time.advance(this.exports, timeNs);
   }
 
   private timeError(status: number, timeNs: TimeOf<K>): HpetError {
@@ -395,18 +460,24 @@ export class Hpet<K extends TimeKind = "number"> implements HpetCallbacks<TimeOf
     this.delivered = 0;
   }
 
+  // Before a call that may queue events: take the delivered events once many are queued.
+  private makeRoom(): void {
+    if (this.delivered !== 0 && this.words[this.countWord]! >= CONSUME_AT) this.consumeDelivered();
+  }
+
   // Deliver queued events in order. Callbacks may call back into this instance; the events
   // such a call queues are delivered in turn, after the ones before them (a call made from a
-  // callback first consumes the events delivered so far, which resets `delivered`).
+  // callback may consume the events delivered so far, which resets `delivered`).
   private deliver(): void {
     const words = this.words;
     const countWord = this.countWord;
     const firstRecordWord = this.firstRecordWord;
     const fromHalves = this.time.fromHalves;
+    const numberTime = this.timeKind === "number";
     for (let i = this.delivered; i < words[countWord]!; i = this.delivered) {
       this.delivered = i + 1;
       const at = firstRecordWord + i * WORDS_PER_EVENT;
-      const time = fromHalves(words[at]!, words[at + 1]!);
+      const time = (numberTime ? words[at + 1]! * TWO_TO_32 + words[at]! : fromHalves(words[at]!, words[at + 1]!)) as TimeOf<K>;
       const a = words[at + 3]!;
       const kind = words[at + 2];
       if (kind === EventKind.PULSE) {
@@ -423,7 +494,7 @@ export class Hpet<K extends TimeKind = "number"> implements HpetCallbacks<TimeOf
         this.onPitEnable?.(a as Level, time);
       }
     }
-    if (this.delivered !== 0) this.consumeDelivered();
+    this.makeRoom();
   }
 }
 
@@ -432,9 +503,10 @@ function disposed(): never {
 }
 
 const disposedExports: HpetExports = {
-  memory: new WebAssembly.Memory({ initial: 0 }),
+  memory: new wasm.Memory({ initial: 0 }),
   abi_version: disposed, init: disposed, reset: disposed, window_size: disposed, read: disposed,
-  read32: disposed, read_status: disposed, write: disposed, write32: disposed, guest_errors: disposed, set_input: disposed, advance: disposed,
+  read32: disposed, read_status: disposed, write: disposed, write32: disposed, read32_i64: disposed,
+  write32_i64: disposed, set_time_i64: disposed, guest_errors: disposed, set_input: disposed, advance: disposed,
   advance_f64: disposed, now: disposed, now_f64: disposed, next_deadline: disposed,
   next_deadline_f64: disposed, events_ptr: disposed, events_count: disposed, events_consume: disposed,
   snapshot_buffer: disposed, snapshot_capacity: disposed, snapshot: disposed, restore: disposed,

@@ -1,7 +1,7 @@
 // One instance of hpet.wasm driven through its raw exports: runs a fuzzer operation, times
 // every call, and reads the events it queued straight from the module's memory.
 
-import { ADVANCE_INCOMPLETE, DEFER_LIMIT_OFFSET, EVENT_SIZE, type HpetExports, hpetExports, QUEUE_HEADER_SIZE } from "../../hosts/ts/abi.ts";
+import { ADVANCE_INCOMPLETE, EVENT_SIZE, HostArea, type HpetExports, hpetExports, QUEUE_HEADER_SIZE } from "../../hosts/ts/abi.ts";
 import type { Corruption, Op } from "./ops.ts";
 import { computeCrc, CRC_SIZE, Header } from "./snapshot-layout.ts";
 
@@ -44,7 +44,7 @@ export class Target {
     const queue = this.x.events_ptr();
     this.countWord = queue >>> 2;
     this.firstRecordWord = (queue + QUEUE_HEADER_SIZE) >>> 2;
-    this.deferLimitView = new Float64Array(this.x.memory.buffer, queue + DEFER_LIMIT_OFFSET, 1);
+    this.deferLimitView = new Float64Array(this.x.memory.buffer, queue + HostArea.DEFER_LIMIT, 1);
   }
 
   count(): number {
