@@ -3,17 +3,38 @@
 // measured in the same process.
 
 import { fork } from "node:child_process";
-import { parseArgs } from "node:util";
-import { UsageError } from "../cli/usage.ts";
+import { HELP, parseCommandLine } from "../cli/args.ts";
+import { CliError, UsageError } from "../cli/errors.ts";
+import { smallOption } from "../cli/numbers.ts";
 import type { RunResult } from "./child.ts";
 import { nodeWorkloads } from "./workloads.ts";
 import { wasmtimeEngine } from "./wasmtime-engine.ts";
+import { cEngine } from "./c-engine.ts";
 
-export const benchUsage = `hpet bench [--workload NAME] [--engine node|wasmtime] [--quick] [--runs N] [--json]
-                               tick throughput of the device; medians of N runs (default 5)`;
+export const benchSummary = `hpet bench [OPTIONS]           measure the device's throughput (bench/README.md explains the numbers)`;
+
+function benchUsage(): string {
+  const workloads = engines.map((e) => `  ${`${e.name}:`.padEnd(10)}${e.workloads.join(", ")}`).join("\n");
+  return `usage: hpet bench [--workload NAME] [--engine NAME] [--quick] [--runs N] [--json]
+
+Runs each workload on each engine, every run in a fresh process, and prints the medians next
+to the floor (an empty exported call measured in the same process). An engine that cannot run
+here is skipped with a note, unless it was asked for with --engine.
+
+options:
+  --workload NAME   run only this workload
+  --engine NAME     run only this engine: ${engines.map((e) => e.name).join(", ")}
+  --quick           a smoke run at ${QUICK_SCALE * 100}% size, one run unless --runs says otherwise
+  --runs N          runs per workload and engine, 1..${MAX_RUNS} (default 5)
+  --json            print the results as JSON
+  -h, --help        print this help
+
+workloads by engine:
+${workloads}`;
+}
 
 export interface Engine {
-  readonly name: "node" | "wasmtime";
+  readonly name: "node" | "wasmtime" | "c";
   readonly workloads: readonly string[];
   /** Why this engine cannot run here, or null. */
   unavailable(): Promise<string | null>;
@@ -41,47 +62,61 @@ const nodeEngine: Engine = {
     child.once("message", (message) => resolve(message as RunResult));
     child.once("error", reject);
     child.once("exit", (code) => {
-      if (code !== 0) reject(new Error(`benchmark run of ${workload} exited with status ${code}`));
+      if (code !== 0) reject(new CliError(`benchmark run of ${workload} exited with status ${code}`, 1));
     });
   }),
 };
 
-const engines: readonly Engine[] = [nodeEngine, wasmtimeEngine];
+const engines: readonly Engine[] = [nodeEngine, wasmtimeEngine, cEngine];
 
 // Full size: the workloads as bench/README.md describes them; quick: a smoke run under 5 s.
 const FULL_SCALE = 1;
 const QUICK_SCALE = 0.02;
+const MAX_RUNS = 1000;
 
-export async function benchCommand(args: string[]): Promise<void> {
-  const { values } = parseArgs({
-    args,
-    options: {
-      workload: { type: "string" },
-      engine: { type: "string" },
-      quick: { type: "boolean", default: false },
-      runs: { type: "string" },
-      json: { type: "boolean", default: false },
-    },
-  });
+const OPTIONS = {
+  ...HELP,
+  workload: { type: "string" },
+  engine: { type: "string" },
+  quick: { type: "boolean", default: false },
+  runs: { type: "string" },
+  json: { type: "boolean", default: false },
+} as const;
+
+export async function benchCommand(args: string[]): Promise<number> {
+  const { values } = parseCommandLine("bench", args, OPTIONS, false);
+  if (values.help === true) {
+    process.stdout.write(`${benchUsage()}\n`);
+    return 0;
+  }
   const selectedEngines = engines.filter((e) => values.engine === undefined || e.name === values.engine);
-  if (selectedEngines.length === 0) throw new UsageError(`unknown engine "${values.engine}" (node or wasmtime)`);
-  const runs = values.runs === undefined ? (values.quick ? 1 : 5) : Number(values.runs);
-  if (!Number.isInteger(runs) || runs < 1) throw new UsageError(`--runs needs a whole number >= 1, not "${values.runs}"`);
+  if (selectedEngines.length === 0) {
+    throw new UsageError(`unknown engine "${values.engine}" (engines: ${engines.map((e) => e.name).join(", ")})`);
+  }
+  const workload = values.workload;
+  if (workload !== undefined && !selectedEngines.some((e) => e.workloads.includes(workload))) {
+    const [only] = selectedEngines;
+    throw new UsageError(selectedEngines.length === 1 && only !== undefined
+      ? `the ${only.name} engine has no workload "${workload}" (its workloads: ${only.workloads.join(", ")})`
+      : `unknown workload "${workload}" (${engines.map((e) => `${e.name}: ${e.workloads.join(", ")}`).join("; ")})`);
+  }
+  const runs = smallOption(values.runs, "--runs", 1, MAX_RUNS) ?? (values.quick ? 1 : 5);
   const scale = values.quick ? QUICK_SCALE : FULL_SCALE;
 
   const plan: { engine: Engine; workload: string }[] = [];
   for (const engine of selectedEngines) {
+    if (workload !== undefined && !engine.workloads.includes(workload)) continue;
     const why = await engine.unavailable();
     if (why !== null) {
-      if (values.engine !== undefined) throw new Error(`the ${engine.name} engine cannot run: ${why}`);
+      if (values.engine !== undefined) throw new CliError(`the ${engine.name} engine cannot run: ${why}`, 1);
       process.stderr.write(`hpet bench: skipping the ${engine.name} engine: ${why}\n`);
       continue;
     }
-    for (const workload of engine.workloads) {
-      if (values.workload === undefined || values.workload === workload) plan.push({ engine, workload });
+    for (const name of engine.workloads) {
+      if (workload === undefined || workload === name) plan.push({ engine, workload: name });
     }
   }
-  if (plan.length === 0) throw new UsageError(`no workload "${values.workload}" on the selected engines`);
+  if (plan.length === 0) throw new CliError("no engine that runs the selected workloads can run here", 1);
 
   const progress = new Progress(plan.length * runs);
   const results: BenchResult[] = [];
@@ -96,6 +131,7 @@ export async function benchCommand(args: string[]): Promise<void> {
   }
   progress.done();
   process.stdout.write(values.json ? `${JSON.stringify({ results }, null, 2)}\n` : table(results));
+  return 0;
 }
 
 function median(values: number[]): number {
