@@ -108,6 +108,33 @@ test("the sync hook runs before every access and after every write", async () =>
   assert.equal(calls.length, 6);
 });
 
+test("the safePoint option brackets every access, its syncs included, and only accesses", async () => {
+  const { hpet } = await device();
+  const calls: string[] = [];
+  let depth = 0;
+  const marker = {
+    enter: () => void (depth++, calls.push("enter")),
+    leave: () => void (depth--, calls.push("leave")),
+  };
+  const mmio = new HpetMmio(hpet, { sync: () => calls.push(`sync (depth ${depth})`), safePoint: marker });
+  mmio.read32(BASE + MAIN_CNT);
+  mmio.write32(BASE + GEN_CONF, ENABLE_CNF);
+  mmio.read64(BASE + MAIN_CNT);
+  mmio.write64(BASE + tnComparator(0), 5n);
+  mmio.read8(BASE + GEN_CONF);
+  assert.deepEqual(calls, [
+    "enter", "sync (depth 1)", "leave",
+    "enter", "sync (depth 1)", "sync (depth 1)", "leave",
+    "enter", "sync (depth 1)", "leave",
+    "enter", "sync (depth 1)", "sync (depth 1)", "leave",
+    "enter", "sync (depth 1)", "leave",
+  ]);
+  // An access the device refuses still ends the access.
+  assert.throws(() => mmio.write32(BASE + GEN_CONF, 1.5));
+  assert.throws(() => mmio.read32(BASE + 0x400));
+  assert.equal(depth, 0);
+});
+
 test("addresses outside the range, bad values and bad ranges are host errors that change nothing", async () => {
   const { hpet } = await device();
   const mmio = new HpetMmio(hpet);

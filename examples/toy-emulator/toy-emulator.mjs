@@ -8,7 +8,7 @@
 
 import { writeFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
-import { buildAcpiHpetTable, Hpet, HpetMmio, HpetRecorder } from "hpet-wasm";
+import { buildAcpiHpetTable, Hpet, HpetMmio, HpetRecorder, SafePointDelivery } from "hpet-wasm";
 import * as guest from "./guest.mjs";
 
 const { values } = parseArgs({ options: { ms: { type: "string", default: "5" }, record: { type: "string" } } });
@@ -36,9 +36,12 @@ class InterruptController {
 // --- Wiring the HPET in ------------------------------------------------------------------------
 
 const pic = new InterruptController();
-const hpet = await Hpet.create({ onIrq: (line, level) => pic.setLine(line, level) });
+// The device's line changes reach the controller at the CPU loop's safe points: a rise made
+// during a guest access (inside an instruction) waits for the next one; a fall passes at once.
+const lines = new SafePointDelivery({ onIrq: (line, level) => pic.setLine(line, level) });
+const hpet = await Hpet.create({ onIrq: lines.onIrq });
 const device = values.record ? new HpetRecorder(hpet) : hpet; // same calls, optionally recorded
-const mmio = new HpetMmio(device); // registers at 0xFED00000
+const mmio = new HpetMmio(device, { safePoint: lines }); // registers at 0xFED00000
 
 const bus = {
   read32: (address) => (mmio.contains(address) ? mmio.read32(address) : 0xffffffff),
@@ -62,9 +65,11 @@ while (now < endNs) {
   // Run the CPU up to the next timer deadline, the end of its slice or the end, whichever is first.
   now = Math.min(now + SLICE_NS, device.nextDeadline() ?? Infinity, endNs);
   device.advance(now); // timers due by now fire, in order, through onIrq
+  lines.deliver(); // a safe point: between instructions, before the CPU takes interrupts
   for (let line = pic.next(); line !== undefined; line = pic.next()) {
     guest.interrupt(line, bus, log);
     pic.endOfInterrupt(line);
+    lines.deliver();
   }
 }
 log("done");

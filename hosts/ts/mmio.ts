@@ -4,6 +4,7 @@
 
 import { DEFAULT_HPET_BASE } from "./acpi.ts";
 import { HpetError } from "./errors.ts";
+import type { AccessMarker } from "./safe-point.ts";
 
 /** The part of an instance the adapter drives: an Hpet (either time kind) or a recorder over one. */
 export interface MmioDevice {
@@ -25,6 +26,12 @@ export interface MmioOptions {
   size?: number | undefined;
   /** Called before every access and after every write: a RealtimeDriver's sync, say. */
   sync?: (() => void) | undefined;
+  /**
+   * Marks each access (its syncs included) as a guest access, so that interrupts the access
+   * causes wait for the emulator's next safe point: a SafePointDelivery whose callbacks the
+   * device delivers to.
+   */
+  safePoint?: AccessMarker | undefined;
 }
 
 const TWO_TO_32 = 0x1_0000_0000;
@@ -33,6 +40,7 @@ export class HpetMmio {
   readonly base: number;
   readonly size: number;
   private readonly sync: () => void;
+  private readonly marker: AccessMarker;
 
   constructor(readonly device: MmioDevice, options: MmioOptions = {}) {
     this.base = options.base ?? Number(DEFAULT_HPET_BASE);
@@ -43,6 +51,7 @@ export class HpetMmio {
         `MMIO range base ${String(this.base)} size ${String(this.size)} is not inside the 32-bit physical address space`);
     }
     this.sync = options.sync ?? noSync;
+    this.marker = options.safePoint ?? noMarker;
   }
 
   /** Whether `address` falls in the range routed to this device. */
@@ -59,8 +68,13 @@ export class HpetMmio {
   readonly read32 = (address: number): number => this.readSmall(address, 4);
   readonly read64 = (address: number): bigint => {
     const offset = this.offset(address);
-    this.sync();
-    return offset < this.device.windowSize ? this.device.read64(offset) : 0n;
+    this.marker.enter();
+    try {
+      this.sync();
+      return offset < this.device.windowSize ? this.device.read64(offset) : 0n;
+    } finally {
+      this.marker.leave();
+    }
   };
 
   /** Values are integers, signed or unsigned; only the access's low bytes are used. */
@@ -70,25 +84,40 @@ export class HpetMmio {
   readonly write64 = (address: number, value: bigint): void => {
     const offset = this.offset(address);
     if (typeof value !== "bigint") throw new HpetError("bad-value", `8-byte write of ${String(value)}: the value must be a bigint`);
-    this.sync();
-    if (offset >= this.device.windowSize) return;
-    this.device.write64(offset, BigInt.asUintN(64, value));
-    this.sync();
+    this.marker.enter();
+    try {
+      this.sync();
+      if (offset >= this.device.windowSize) return;
+      this.device.write64(offset, BigInt.asUintN(64, value));
+      this.sync();
+    } finally {
+      this.marker.leave();
+    }
   };
 
   private readSmall(address: number, size: 1 | 2 | 4): number {
     const offset = this.offset(address);
-    this.sync();
-    return offset < this.device.windowSize ? this.device.read(offset, size) : 0;
+    this.marker.enter();
+    try {
+      this.sync();
+      return offset < this.device.windowSize ? this.device.read(offset, size) : 0;
+    } finally {
+      this.marker.leave();
+    }
   }
 
   private writeSmall(address: number, value: number, size: 1 | 2 | 4): void {
     const offset = this.offset(address);
     if (!Number.isInteger(value)) throw new HpetError("bad-value", `${size}-byte write of ${String(value)}: not an integer`);
-    this.sync();
-    if (offset >= this.device.windowSize) return;
-    this.device.write(offset, size === 4 ? value | 0 : value & (size === 2 ? 0xffff : 0xff), size);
-    this.sync();
+    this.marker.enter();
+    try {
+      this.sync();
+      if (offset >= this.device.windowSize) return;
+      this.device.write(offset, size === 4 ? value | 0 : value & (size === 2 ? 0xffff : 0xff), size);
+      this.sync();
+    } finally {
+      this.marker.leave();
+    }
   }
 
   private offset(address: number): number {
@@ -101,6 +130,8 @@ export class HpetMmio {
 }
 
 function noSync(): void {}
+
+const noMarker: AccessMarker = { enter: noSync, leave: noSync };
 
 function describe(address: number): string {
   const unsigned = address < 0 && address >= -0x8000_0000 ? address >>> 0 : address;
