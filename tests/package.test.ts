@@ -69,7 +69,9 @@ test("the packed tarball works from a clean directory: hpet, import, types, the 
     "bench/wasmtime_bench.py", "hosts/python/hpet_wasmtime.py", "examples/toy-emulator/toy-emulator.mjs"]) {
     assert.ok(files.includes(shipped), `the tarball lacks ${shipped}`);
   }
-  assert.deepEqual(files.filter((path) => /^(src|tests|assembly|node_modules)\//.test(path)), [], "sources and tests stay out");
+  // Sources and tests stay out; the one fixture shipped is the Linux boot that `hpet bench` replays.
+  assert.deepEqual(files.filter((path) => /^(src|tests|assembly|node_modules)\//.test(path)).sort(),
+    ["tests/fixtures/traces/linux-q35-default.out", "tests/fixtures/traces/linux-q35-default.trace"]);
 
   // Every relative link of the README leads to a file or folder the package ships.
   const readme = await readFile(join(ROOT, "README.md"), "utf8");
@@ -94,6 +96,12 @@ test("the packed tarball works from a clean directory: hpet, import, types, the 
   assert.match(info, /^capabilities +0x009896808086a201 /m);
   const { version } = JSON.parse(await readFile(join(ROOT, "package.json"), "utf8")) as { version: string };
   assert.equal(await run("npx", ["hpet", "--version"], app), `${version}\n`);
+
+  // The bench's linux-boot workload finds its trace in the installed package.
+  const linuxBoot = JSON.parse(await run("npx", ["hpet", "bench", "--engine", "node", "--workload", "linux-boot", "--quick", "--json"], app)) as
+    { results: { workload: string; ops: number }[] };
+  assert.equal(linuxBoot.results[0]?.workload, "linux-boot");
+  assert.ok(linuxBoot.results[0]!.ops > 0);
 
   // Timer 0 one-shot at 1000 ticks, edge-triggered on line 2.
   await writeFile(join(app, "oneshot.trace"),
