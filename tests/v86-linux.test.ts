@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
-import { HpetError } from "../hosts/ts/index.ts";
+import { Hpet, HpetError } from "../hosts/ts/index.ts";
 import { attachHpet, type V86Cpu, type V86Emulator } from "../integrations/v86/index.ts";
 import {
   ENABLE_CNF, GCAP_ID, GEN_CONF, GINTR_STA, LEG_RT_CNF, MAIN_CNT, route, TN_32MODE_CNF, TN_INT_ENB_CNF,
@@ -100,7 +100,7 @@ describe("the v86 adapter, on a stand-in for v86's CPU", () => {
     assert.equal(read(GINTR_STA), 0x4);
     write(GINTR_STA, 0x4); // the guest's handler acknowledges, then sends EOI
     assert.deepEqual(take(), ["lower 17"]);
-    assert.deepEqual(attached.hpet.guestErrors(), { size: 0, alignment: 0 });
+    assert.deepEqual(attached.guestErrors(), { size: 0, alignment: 0 });
     attached.detach();
   });
 
@@ -110,6 +110,7 @@ describe("the v86 adapter, on a stand-in for v86's CPU", () => {
     const reboot = cpu.reboot_internal;
     const mapped = cpu.memory_map_read32[BLOCK];
     const attached = await attachHpet(emulator, { clock: () => clock.ms });
+    assert.ok(attached instanceof Hpet); // the attachment resolves to the Hpet itself
     const { detach } = attached; // bound: it can be handed over on its own
     write(tnConf(1), TN_32MODE_CNF | TN_INT_ENB_CNF | route(30));
     write(tnComparator(1), 10);
@@ -127,7 +128,7 @@ describe("the v86 adapter, on a stand-in for v86's CPU", () => {
     assert.equal(cpu.reboot_internal, reboot);
     assert.equal(cpu.memory_map_read32[BLOCK], mapped);
     assert.equal(read(GCAP_ID), 0xffff_ffff);
-    assert.throws(() => attached.hpet.read(GCAP_ID), (error: unknown) => error instanceof HpetError && error.code === "disposed");
+    assert.throws(() => attached.read(GCAP_ID), (error: unknown) => error instanceof HpetError && error.code === "disposed");
   });
 
   test("the inputs see level changes only (v86's PIT lowers IRQ0 at every timer step), recorded at v86's time", async () => {
@@ -142,7 +143,11 @@ describe("the v86 adapter, on a stand-in for v86's CPU", () => {
     cpu.device_raise_irq(0);
     cpu.device_raise_irq(8);
     assert.deepEqual(trace, ["config timers=3 msi=0 intcap=0xff0004\n", "t 500000\n", "i 0 0\n", "t 1000000\n", "i 0 1\n", "i 1 1\n"]);
-    attached.detach();
+    const raise = cpu.device_raise_irq;
+    attached.dispose(); // disposing of the Hpet detaches it as well
+    assert.notEqual(cpu.device_raise_irq, raise);
+    cpu.device_raise_irq(0);
+    assert.equal(trace.length, 6);
   });
 
   test("a base v86 cannot map (not 128 KiB aligned) is refused", async () => {

@@ -81,7 +81,7 @@ const emulator = new V86({
 
 const trace = values.record ? new FileLines(values.record) : undefined;
 const outputs = values.outputs ? new FileLines(values.outputs) : undefined;
-const attached = await attachHpet(emulator, { record: trace?.write, outputs: outputs?.write });
+const hpet = await attachHpet(emulator, { record: trace?.write, outputs: outputs?.write });
 console.log(`host: v86 with hpet-wasm at 0xfed00000; kernel command line: ${commandLine}`);
 
 const started = performance.now();
@@ -113,12 +113,11 @@ try {
 }
 const seconds = (performance.now() - started) / 1000;
 await emulator.destroy();
-const { hpet } = attached;
 const errors = hpet.guestErrors();
 console.log(`host: boot and report took ${seconds.toFixed(1)} s; device time ${(hpet.now / 1e9).toFixed(3)} s`);
 console.log(`host: HPET guest errors: ${errors.size + errors.alignment} (size ${errors.size}, alignment ${errors.alignment})`);
-console.log(`host: PIT-enable output ${attached.pitEnable ? "high (legacy replacement off)" : "low (legacy replacement on)"}`);
-attached.detach();
+console.log(`host: PIT-enable output ${hpet.pitEnable ? "high (legacy replacement off)" : "low (legacy replacement on)"}`);
+hpet.detach();
 if (trace) {
   trace.close();
   console.log(`host: recorded ${trace.lines} trace lines to ${values.record}`);

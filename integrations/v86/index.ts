@@ -36,15 +36,27 @@ export interface AttachOptions extends HpetConfig {
   clock?: (() => number) | undefined;
 }
 
-/** An HPET attached to a v86 emulator. */
-export interface V86Hpet {
-  readonly hpet: Hpet;
+/**
+ * An HPET attached to a v86 emulator: the Hpet itself, plus what only the attachment knows.
+ * dispose() detaches it too.
+ */
+export class V86Hpet extends Hpet {
+  /** @internal The attachment's hooks into v86, undone by detach(). */
+  undoHooks: (() => void) | undefined;
   /** The guest's view of the PIT-enable output: 0 while legacy replacement is on. */
-  readonly pitEnable: Level;
+  pitEnable: Level = 1;
   /** Line changes on lines v86 has no pin for (24..31), dropped. */
-  readonly droppedLineChanges: number;
-  /** Restore v86's own timer, IRQ and MMIO paths and dispose of the instance. */
-  detach(): void;
+  droppedLineChanges = 0;
+
+  /** Restore v86's own timer, IRQ and MMIO paths and dispose of the instance. Bound. */
+  readonly detach = (): void => this.dispose();
+
+  override dispose(): void {
+    const undo = this.undoHooks;
+    this.undoHooks = undefined;
+    undo?.();
+    super.dispose();
+  }
 }
 
 const NS_PER_MS = 1e6;
@@ -59,7 +71,7 @@ export async function attachHpet(emulator: V86Emulator, options: AttachOptions =
     throw new HpetError("bad-config", `base ${String(base)} is not a 128 KiB aligned 32-bit address (v86 maps MMIO in 128 KiB blocks)`);
   }
   const [cpu, module] = await Promise.all([loadedCpu(emulator), compileModule(options.module)]);
-  return new Attachment(cpu, base, module, options);
+  return new Attachment(cpu, base, module, options).hpet;
 }
 
 // The CPU exists once the emulator has loaded (the "emulator-loaded" event).
@@ -81,9 +93,7 @@ function loadedCpu(emulator: V86Emulator): Promise<V86Cpu> {
   });
 }
 
-class Attachment implements V86Hpet {
-  pitEnable: Level = 1;
-  droppedLineChanges = 0;
+class Attachment {
   private readonly device: HpetRecorder | Hpet;
   private readonly lines: SafePointDelivery;
   private readonly clock: () => number;
@@ -92,19 +102,20 @@ class Attachment implements V86Hpet {
   /** The level last passed to each legacy input. */
   private inputLevels: Partial<Record<LegacyInput, Level>> = {};
 
-  readonly hpet: Hpet;
+  readonly hpet: V86Hpet;
 
   constructor(private readonly cpu: V86Cpu, base: number, module: WasmModule, options: AttachOptions) {
     const raise = cpu.device_raise_irq;
     const lower = cpu.device_lower_irq;
     const toV86: DeviceCallbacks = {
       onIrq: (line, level) => {
-        if (line >= IOAPIC_PINS) this.droppedLineChanges++;
+        if (line >= IOAPIC_PINS) this.hpet.droppedLineChanges++;
         else if (level === 1) raise(line);
         else lower(line);
       },
       onPitEnable: (level) => {
-        this.pitEnable = level;
+        // The power-on rise comes while the instance is being created, which starts at level 1.
+        if (this.hpet !== undefined) this.hpet.pitEnable = level;
       },
       onMsi: options.onMsi ?? (() => {}),
     };
@@ -118,7 +129,7 @@ class Attachment implements V86Hpet {
       ...(clockPeriodNs === undefined ? {} : { clockPeriodNs }),
     };
     // Created with its callbacks, so that its power-on output (PIT-enable high) is seen too.
-    const hpet = new Hpet(module, { ...config, ...(log === undefined ? this.lines : loggedCallbacks(log, this.lines)) });
+    const hpet = new V86Hpet(module, { ...config, ...(log === undefined ? this.lines : loggedCallbacks(log, this.lines)) });
     this.hpet = hpet;
     this.device = options.record === undefined ? hpet : new HpetRecorder(hpet, { write: options.record });
     this.clock = options.clock ?? (() => performance.now());
@@ -132,17 +143,15 @@ class Attachment implements V86Hpet {
     const v86Timers = cpu.run_hardware_timers.bind(cpu);
     this.hook("run_hardware_timers", (acpiEnabled: boolean, nowMs: number) => this.safePoint(v86Timers, acpiEnabled, nowMs));
     const reboot = cpu.reboot_internal.bind(cpu);
+    hpet.undoHooks = () => {
+      for (const undo of this.restore.splice(0).reverse()) undo();
+    };
     this.hook("reboot_internal", () => {
       reboot();
       this.access(() => this.device.reset()); // the HPET shares the machine's reset line
       this.inputLevels = {}; // the reset forgets the RTC's level
     });
   }
-
-  readonly detach = (): void => {
-    for (const undo of this.restore.splice(0).reverse()) undo();
-    this.hpet.dispose();
-  };
 
   // Device time follows v86's clock from the moment of attaching.
   private readonly sync = (): void => this.advanceTo(this.clock());
