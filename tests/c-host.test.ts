@@ -18,6 +18,7 @@ import { parseTrace, TraceError } from "../hosts/ts/trace.ts";
 import { ExpiryBudgetError, modelReplay } from "./oracle/model.ts";
 import { adversarialTrace, FOCI } from "./support/adversarial-generator.ts";
 import { generateTrace, TIMER_CLASSES } from "./support/trace-generator.ts";
+import { firstDifference } from "./support/first-difference.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const WASM = join(ROOT, "build", "hpet.wasm");
@@ -58,14 +59,6 @@ function run(command: string, args: string[]): Promise<Run> {
   });
 }
 
-function firstDifference(name: string, node: string, c: string): string {
-  const a = node.split("\n");
-  const b = c.split("\n");
-  let i = 0;
-  while (i < a.length && a[i] === b[i]) i++;
-  return `${name}: output line ${i + 1}: Node "${a[i] ?? "<end>"}", C "${b[i] ?? "<end>"}"`;
-}
-
 let work = "";
 let library = "";
 let module: Awaited<ReturnType<typeof compileModule>>;
@@ -104,7 +97,7 @@ test("the C replay prints each example trace's expected output byte for byte", a
     const { status, stdout, stderr } = await run(REPLAY, ["--wasm", WASM, join(FIXTURES, file)]);
     assert.equal(status, 0, stderr);
     const expected = await readFile(join(FIXTURES, file.replace(/\.trace$/, ".out")), "utf8");
-    assert.equal(stdout, expected, firstDifference(file, expected, stdout));
+    assert.equal(stdout, expected, firstDifference(file, expected, stdout, "C"));
   }
 });
 
@@ -123,7 +116,7 @@ test("the C replay and the TypeScript replay agree byte for byte on generated tr
   for (const [name, text] of traces) {
     const node = replay(parseTrace(text, `${name}.trace`), module);
     const c = await readFile(join(out, `${name}.out`), "utf8");
-    if (node !== c) differences.push(firstDifference(name, node, c));
+    if (node !== c) differences.push(firstDifference(name, node, c, "C"));
   }
   assert.deepEqual(differences, [], `${differences.length} of ${traces.size} traces differ`);
 });

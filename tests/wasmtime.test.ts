@@ -14,6 +14,7 @@ import { replay } from "../hosts/ts/replay.ts";
 import { parseTrace } from "../hosts/ts/trace.ts";
 import { wasmtimePython } from "../bench/wasmtime-engine.ts";
 import { generateTrace, TIMER_CLASSES } from "./support/trace-generator.ts";
+import { firstDifference } from "./support/first-difference.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const WASM = join(ROOT, "build", "hpet.wasm");
@@ -51,15 +52,6 @@ function registerAt(offset: number): string {
   const word = offset & ~7;
   if (word >= 0x100) return ["timer config", "comparator", "FSB route", "timer reserved"][(word & 0x1f) >> 3]!;
   return ({ 0x10: "general config", 0x20: "ISR", 0xf0: "main counter" } as Record<number, string>)[word] ?? "other";
-}
-
-// Where the two replays disagree first, for a readable failure.
-function firstDifference(name: string, node: string, wasmtime: string): string {
-  const a = node.split("\n");
-  const b = wasmtime.split("\n");
-  let i = 0;
-  while (i < a.length && a[i] === b[i]) i++;
-  return `${name}: output line ${i + 1}: Node "${a[i] ?? "<end>"}", Wasmtime "${b[i] ?? "<end>"}"`;
 }
 
 let work = "";
@@ -126,7 +118,7 @@ test("Wasmtime and Node replay every example trace and every generated trace byt
   for (const [name, text] of traces) {
     const node = replay(parseTrace(text, `${name}.trace`), module);
     const wasmtime = await readFile(join(outDir, `${name}.out`), "utf8");
-    if (node !== wasmtime) differences.push(firstDifference(name, node, wasmtime));
+    if (node !== wasmtime) differences.push(firstDifference(name, node, wasmtime, "Wasmtime"));
   }
   assert.deepEqual(differences, [], `${differences.length} of ${traces.size} traces differ`);
   assert.ok(traces.size >= GENERATED + 12, `compared ${traces.size} traces`);
