@@ -139,6 +139,32 @@ for (const time of ["number", "bigint"] as const) {
         refused(hpet, () => hpet.writeHalves(0x108, low!, high!), "bad-value", /does not fit/);
       }
     });
+
+    it("refuses advance from an event callback of an advance, also after a write from it", async () => {
+      const { hpet, events } = await busy(time);
+      const errors: string[] = [];
+      hpet.onIrq = (line, level, at) => {
+        events.push(`I ${at} ${line} ${level}`);
+        if (level === 0) return;
+        // A write from the callback: the device takes it at its own time, 5100 ns.
+        hpet.write(0x128, 0x4 | (5 << 9));
+        for (const to of [5101, 5200]) {
+          try {
+            hpet.advance(t(to));
+            errors.push(`advanced to ${to}`);
+          } catch (error) {
+            errors.push(`${(error as HpetError).code}: ${(error as Error).message}`);
+          }
+        }
+      };
+      hpet.advance(t(6000));
+      const message = "reentrant: advance() called from an event callback of an advance";
+      assert.deepEqual(errors, [message, message]);
+      assert.deepEqual(events, ["I 5100 2 1", "I 5100 2 0"]);
+      assert.equal(hpet.now, t(6000));
+      hpet.advance(t(7000)); // outside a callback, advancing works again
+      assert.equal(hpet.now, t(7000));
+    });
   });
 
   describe(`guest errors (Hpet, ${time} time): counted and ignored`, () => {

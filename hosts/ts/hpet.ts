@@ -51,7 +51,9 @@ const WORDS_PER_EVENT = EVENT_SIZE / 4;
 const MAIN_CNT = 0xf0;
 const MAIN_CNT_HIGH = 0xf4;
 // The counter's published parameters, in 32-bit words from COUNTER_RUNNING. (A host on the
-// module's thread reads them between calls, when they are always stable: no sequence check.)
+// module's thread reads them between calls, when they are always stable: the sequence number
+// only tells it when they changed.)
+const SEQUENCE = -1;
 const RUNNING = 0;
 const BASE_LOW = 1;
 const BASE_HIGH = 2;
@@ -98,6 +100,17 @@ export class Hpet<K extends TimeKind = "number"> implements HpetCallbacks<TimeOf
   private doubles: Float64Array;
   private readonly countWord: number;
   private readonly counterWord: number;
+  // MAIN_CNT's published parameters as doubles, taken again whenever their sequence number
+  // changes: at a host time t from counterFrom on (and exact in doubles), the counter is
+  // counterBase + floor((t - counterFrom) / counterPeriod), in 32-bit halves. A halted
+  // counter has counterFrom 0 and counterPeriod Infinity (no ticks); counterFrom is Infinity
+  // where doubles are not exact (an enable time past 2^53 ns), so that the module reads it.
+  // Non-integral initial values, so that V8 stores the fields unboxed (see accessTime).
+  private counterSequence = 0.5;
+  private counterFrom = 0.5;
+  private counterPeriod = 0.5;
+  private counterBaseLow = 0.5;
+  private counterBaseHigh = 0.5;
   private readonly firstRecordWord: number;
   private readonly deferLimitDouble: number;
   /** Events delivered but not yet consumed from the module's queue. */
@@ -156,7 +169,7 @@ export class Hpet<K extends TimeKind = "number"> implements HpetCallbacks<TimeOf
     this.counterWord = (hostArea + HostArea.COUNTER_RUNNING) >>> 2;
     this.firstRecordWord = (hostArea + QUEUE_HEADER_SIZE) >>> 2;
     this.deferLimitDouble = (hostArea + HostArea.DEFER_LIMIT) >>> 3;
-    this.refreshDeferLimit();
+    this.refreshPublished();
     this.deliver();
   }
 
@@ -201,6 +214,21 @@ export class Hpet<K extends TimeKind = "number"> implements HpetCallbacks<TimeOf
 
   /** A guest write of 1, 2 or 4 bytes; `value` is an integer in [-2^31, 2^32). */
   write(offset: number, value: number, size: 1 | 2 | 4 = 4): void {
+    // The common case, kept small so that V8 inlines it into the caller: a 4-byte write of a
+    // valid value at a whole offset, which the module checks against the window. A refused
+    // call changes nothing, so the checked path below may make it again and explain the error.
+    if (size === 4 && offset >>> 0 === offset && ((value | 0) === value || value >>> 0 === value)) {
+      const status = this.write32(offset, value | 0, this.accessTime);
+      if (status >= 0) {
+        this.refreshPublished();
+        if (status > this.delivered) this.deliver();
+        return;
+      }
+    }
+    this.writeChecked(offset, value, size);
+  }
+
+  private writeChecked(offset: number, value: number, size: number): void {
     this.checkOffset(offset);
     if (!Number.isInteger(value) || value < -0x8000_0000 || value >= TWO_TO_32) {
       throw new HpetError("bad-value", `value ${value} does not fit 4 bytes`);
@@ -214,9 +242,7 @@ export class Hpet<K extends TimeKind = "number"> implements HpetCallbacks<TimeOf
       this.commitTime();
       status = this.exports.write(offset, size, BigInt(value));
     }
-    this.refreshDeferLimit();
-    if (status > this.delivered) this.deliver();
-    else if (status < 0) throw statusError(status, `write of ${size} bytes at 0x${offset.toString(16)} refused`);
+    this.settle(status, () => `write of ${size} bytes at 0x${offset.toString(16)}`);
   }
 
   /** A guest write of 8 bytes; `value` is in [-2^63, 2^64). */
@@ -317,7 +343,7 @@ export class Hpet<K extends TimeKind = "number"> implements HpetCallbacks<TimeOf
     new Uint8Array(this.exports.memory.buffer, this.exports.snapshot_buffer(), bytes.length).set(bytes);
     const status = this.exports.restore(bytes.length);
     if (status < 0) throw statusError(status, describeRefusedSnapshot(status, bytes, this.config));
-    this.refreshDeferLimit();
+    this.refreshPublished();
     this.syncTime();
     this.deliver();
   }
@@ -340,28 +366,43 @@ export class Hpet<K extends TimeKind = "number"> implements HpetCallbacks<TimeOf
     this.advanceF64 = disposedExports.advance_f64;
     this.words = new Uint32Array(0);
     this.doubles = new Float64Array(1);
+    this.counterFrom = Infinity;
     this.accessTime = -1;
     this.deferLimitTime = -Infinity;
   }
 
   // --- Internals --------------------------------------------------------------------------------
 
-  // The low or high half of MAIN_CNT at the host's time, computed from the parameters the
-  // module publishes in the host area (docs/abi.md): no call. -1 where that is not exact in
-  // doubles (no host time, or a time or enable time past 2^53 ns): the module reads it then.
+  // The low or high half of MAIN_CNT at the host's time, from the counter's published
+  // parameters (docs/abi.md): no call. -1 where that is not exact in doubles (no host time, or
+  // a time or enable time past 2^53 ns): the module reads it then.
   private counterHalf(high: boolean): number {
-    const words = this.words;
-    const at = this.counterWord;
-    if (words[at + RUNNING] === 0) return words[at + (high ? BASE_HIGH : BASE_LOW)]!;
     const time = this.accessTime;
-    if (!(time >= 0 && time <= Number.MAX_SAFE_INTEGER) || words[at + ENABLE_HIGH]! >= EXACT_HIGH_WORD) return -1;
+    if (!(time >= this.counterFrom && time <= Number.MAX_SAFE_INTEGER)) return -1;
     // Whole ticks since the enable: the quotient of two whole numbers below 2^53 rounds to a
     // double that floors to the exact quotient.
-    const ticks = Math.floor((time - (words[at + ENABLE_HIGH]! * TWO_TO_32 + words[at + ENABLE_LOW]!)) / words[at + PERIOD]!);
+    const ticks = Math.floor((time - this.counterFrom) / this.counterPeriod);
     const ticksLow = ticks < TWO_TO_32 ? ticks : ticks % TWO_TO_32;
-    const low = words[at + BASE_LOW]! + ticksLow;
+    const low = this.counterBaseLow + ticksLow;
     if (!high) return low >>> 0;
-    return (words[at + BASE_HIGH]! + (ticks - ticksLow) / TWO_TO_32 + (low >= TWO_TO_32 ? 1 : 0)) >>> 0;
+    return (this.counterBaseHigh + (ticks - ticksLow) / TWO_TO_32 + (low >= TWO_TO_32 ? 1 : 0)) >>> 0;
+  }
+
+  private refreshCounter(): void {
+    const words = this.words;
+    const at = this.counterWord;
+    this.counterSequence = words[at + SEQUENCE]!;
+    this.counterBaseLow = words[at + BASE_LOW]!;
+    this.counterBaseHigh = words[at + BASE_HIGH]!;
+    if (words[at + RUNNING] === 0) {
+      this.counterFrom = 0;
+      this.counterPeriod = Infinity;
+    } else {
+      this.counterFrom = words[at + ENABLE_HIGH]! < EXACT_HIGH_WORD
+        ? words[at + ENABLE_HIGH]! * TWO_TO_32 + words[at + ENABLE_LOW]!
+        : Infinity;
+      this.counterPeriod = words[at + PERIOD]!;
+    }
   }
 
   private checkOffset(offset: number): void {
@@ -380,12 +421,27 @@ export class Hpet<K extends TimeKind = "number"> implements HpetCallbacks<TimeOf
   }
 
   private settle(status: number, what: () => string): void {
-    this.refreshDeferLimit();
+    this.refreshPublished();
     if (status > this.delivered) this.deliver();
     else if (status < 0) throw statusError(status, `${what()} refused`);
   }
 
   private advanceDevice(timeNs: TimeOf<K>): void {
+    // The common case: number time, not from an event callback (the defer limit is -Infinity
+    // while an advance runs, with bigint time and once disposed) and not before the host's
+    // time. The module checks the rest (a whole number below 2^63); a refused call changes
+    // nothing, so the checked path below may make it again and explain the error.
+    if (typeof timeNs === "number" && this.deferLimitTime !== -Infinity && timeNs >= this.accessTime) {
+      const status = this.advanceF64(timeNs);
+      if (status >= 0) {
+        this.finishAdvance(status, timeNs, timeNs);
+        return;
+      }
+    }
+    this.advanceChecked(timeNs);
+  }
+
+  private advanceChecked(timeNs: TimeOf<K>): void {
     if (this.advancing) {
       throw new HpetError("reentrant", "advance() called from an event callback of an advance");
     }
@@ -396,28 +452,36 @@ export class Hpet<K extends TimeKind = "number"> implements HpetCallbacks<TimeOf
     }
     this.makeRoom();
     const hostTime = this.accessTime;
-    let status = this.advanceModule(timeNs);
+    const status = this.advanceModule(timeNs);
     if (status < 0) throw this.timeError(status, timeNs); // refused: nothing changed
-    this.advancing = true;
-    // While it runs, accesses from callbacks happen at the device's own time.
-    this.accessTime = -1;
-    this.deferLimitTime = -Infinity;
-    try {
-      while (status !== this.delivered) {
-        this.deliver();
-        if (!(status & ADVANCE_INCOMPLETE)) break;
-        // It stopped at a full queue or at its budget of expiries: go on from there.
-        if (this.delivered !== 0) this.consumeDelivered();
-        status = this.advanceModule(timeNs);
+    this.finishAdvance(status, timeNs, typeof timeNs === "number" ? timeNs : hostTime);
+  }
+
+  // Deliver the events of an advance to `timeNs` that returned `status`, going on where it
+  // stopped early, then make `hostTime` the host's time.
+  private finishAdvance(status: number, timeNs: TimeOf<K>, hostTime: number): void {
+    if (status !== this.delivered) {
+      this.advancing = true;
+      // While it runs, accesses from callbacks happen at the device's own time.
+      this.accessTime = -1;
+      this.deferLimitTime = -Infinity;
+      try {
+        do {
+          this.deliver();
+          if (!(status & ADVANCE_INCOMPLETE)) break;
+          // It stopped at a full queue or at its budget of expiries: go on from there.
+          if (this.delivered !== 0) this.consumeDelivered();
+          status = this.advanceModule(timeNs);
+        } while (status !== this.delivered);
+      } catch (error) {
+        this.advancing = false;
+        this.syncTime(); // a callback threw: the device is somewhere between the two times
+        throw error;
       }
-      this.accessTime = typeof timeNs === "number" ? timeNs : hostTime;
-      this.refreshDeferLimit();
-    } catch (error) {
-      this.syncTime(); // a callback threw: the device is somewhere between the two times
-      throw error;
-    } finally {
       this.advancing = false;
     }
+    this.accessTime = hostTime;
+    this.refreshPublished();
   }
 
   private advanceModule(timeNs: TimeOf<K>): number {
@@ -441,11 +505,14 @@ export class Hpet<K extends TimeKind = "number"> implements HpetCallbacks<TimeOf
   // Take the host's time from the device (number time), after it moved other than by advance.
   private syncTime(): void {
     if (this.timeKind === "number") this.accessTime = this.exports.now_f64();
-    this.refreshDeferLimit();
+    this.refreshPublished();
   }
 
-  private refreshDeferLimit(): void {
-    this.deferLimitTime = this.timeKind === "number" ? this.doubles[this.deferLimitDouble]! : -Infinity;
+  // After a call: take the published fields that may have changed. The defer limit not while
+  // an advance runs: its callbacks may not defer an advance.
+  private refreshPublished(): void {
+    if (this.words[this.counterWord + SEQUENCE] !== this.counterSequence) this.refreshCounter();
+    if (!this.advancing) this.deferLimitTime = this.timeKind === "number" ? this.doubles[this.deferLimitDouble]! : -Infinity;
   }
 
   // A call that may queue events: commit the deferred time, and (from an event callback) free
