@@ -41,6 +41,21 @@ export const EVENT_CAPACITY: u32 = 1024;
 // Such a call is refused with ERR_QUEUE_FULL while fewer slots than this are free.
 export const EVENTS_PER_CALL_MAX: u32 = 40;
 
+// --- The host area at events_ptr(): a header of QUEUE_HEADER_SIZE bytes, then the records ---
+// Byte offsets of its fields. The host reads them and never writes; the counter fields change
+// only under the sequence number (odd while they are rewritten).
+export const COUNT_OFFSET: u32 = 0; //                u32 queued events
+export const CAPACITY_OFFSET: u32 = 4; //             u32 EVENT_CAPACITY
+export const RECORD_SIZE_OFFSET: u32 = 8; //          u32 EVENT_SIZE
+export const DEFER_LIMIT_OFFSET: u32 = 16; //         f64 time before which no timer expires
+export const EARLIEST_DEADLINE_OFFSET: u32 = 24; //   u64 earliest armed deadline, all ones when none
+export const COUNTER_SEQUENCE_OFFSET: u32 = 32; //    u32, odd while the counter fields change
+export const COUNTER_RUNNING_OFFSET: u32 = 36; //     u32, 1 while ENABLE_CNF is set
+export const COUNTER_BASE_OFFSET: u32 = 40; //        u64 MAIN_CNT at the enable time, or the held one
+export const COUNTER_ENABLE_TIME_OFFSET: u32 = 48; // u64 ns
+export const COUNTER_PERIOD_OFFSET: u32 = 56; //      u32 ns per tick
+export const QUEUE_HEADER_SIZE: u32 = 64;
+
 // advance() runs at most this many expirations per call, so that every call returns quickly.
 export const EXPIRIES_PER_CALL_MAX: u32 = 16384;
 

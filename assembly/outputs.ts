@@ -2,35 +2,28 @@
 // writes. Each becomes a record in the event queue, stamped with the device's current time,
 // which the host drains (layout in abi.ts and docs/abi.md).
 
-import { EVENT_CAPACITY, EVENT_LINE, EVENT_MSI, EVENT_PIT, EVENT_PULSE, EVENT_SIZE, MAX_TIME } from "./abi";
+import {
+  CAPACITY_OFFSET, COUNT_OFFSET, COUNTER_BASE_OFFSET, COUNTER_ENABLE_TIME_OFFSET, COUNTER_PERIOD_OFFSET,
+  COUNTER_RUNNING_OFFSET, COUNTER_SEQUENCE_OFFSET, DEFER_LIMIT_OFFSET, EARLIEST_DEADLINE_OFFSET,
+  EVENT_CAPACITY, EVENT_LINE, EVENT_MSI, EVENT_PIT, EVENT_PULSE, EVENT_SIZE, MAX_TIME,
+  QUEUE_HEADER_SIZE, RECORD_SIZE_OFFSET,
+} from "./abi";
 import { ENABLE_CNF } from "./registers";
 import { block, periodNs } from "./state";
 
 const EXACT_F64: u64 = 1 << 53; // every whole number up to here is exact in a double
 
-// The host area: what a host may read without a call (docs/abi.md). A 64-byte header, then
-// the event records. Header fields by offset:
-//   0 u32 event count, 4 u32 capacity, 8 u32 record size, 12 u32 reserved,
-//   16 f64 defer limit, 24 u64 earliest armed deadline (NEVER when none),
-//   32 u32 counter sequence (odd while the counter fields change), 36 u32 counter running,
-//   40 u64 counter base, 48 u64 counter enable time, 56 u32 clock period, 60 u32 reserved.
-export const QUEUE_HEADER_SIZE: u32 = 64;
-const DEFER_LIMIT_OFFSET: usize = 16;
-const EARLIEST_DEADLINE_OFFSET: usize = 24;
-const COUNTER_SEQUENCE_OFFSET: usize = 32;
-const COUNTER_RUNNING_OFFSET: usize = 36;
-const COUNTER_BASE_OFFSET: usize = 40;
-const COUNTER_ENABLE_TIME_OFFSET: usize = 48;
-const COUNTER_PERIOD_OFFSET: usize = 56;
+// The host area: what a host may read without a call (docs/abi.md): a header whose layout
+// abi.ts defines, then the event records.
 export const QUEUE: usize = memory.data(<i32>(QUEUE_HEADER_SIZE + EVENT_CAPACITY * EVENT_SIZE), 16);
 const RECORDS: usize = QUEUE + QUEUE_HEADER_SIZE;
-store<u32>(QUEUE, EVENT_CAPACITY, 4);
-store<u32>(QUEUE, EVENT_SIZE, 8);
+store<u32>(QUEUE + CAPACITY_OFFSET, EVENT_CAPACITY);
+store<u32>(QUEUE + RECORD_SIZE_OFFSET, EVENT_SIZE);
 
 // @ts-ignore: decorator
 @inline
 export function eventCount(): u32 {
-  return load<u32>(QUEUE);
+  return load<u32>(QUEUE + COUNT_OFFSET);
 }
 
 export function freeEventSlots(): u32 {
@@ -41,11 +34,11 @@ export function freeEventSlots(): u32 {
 export function consumeEvents(n: u32): void {
   const count = eventCount();
   if (n >= count) {
-    store<u32>(QUEUE, 0);
+    store<u32>(QUEUE + COUNT_OFFSET, 0);
     return;
   }
   memory.copy(RECORDS, RECORDS + <usize>n * EVENT_SIZE, <usize>(count - n) * EVENT_SIZE);
-  store<u32>(QUEUE, count - n);
+  store<u32>(QUEUE + COUNT_OFFSET, count - n);
 }
 
 // The defer limit: a time (as a double) before which no timer expires, so that a host may
@@ -91,7 +84,7 @@ function push(kind: u32, a: u32, b: u32): void {
   store<u32>(p, kind, 8);
   store<u32>(p, a, 12);
   store<u32>(p, b, 16);
-  store<u32>(QUEUE, n + 1);
+  store<u32>(QUEUE + COUNT_OFFSET, n + 1);
 }
 
 // Drive a route line; only changes of level are reported.

@@ -5,11 +5,11 @@
 import {
   ERR_SNAPSHOT_CHECKSUM, ERR_SNAPSHOT_CONFIG, ERR_SNAPSHOT_LENGTH, ERR_SNAPSHOT_MAGIC,
   ERR_SNAPSHOT_STATE, ERR_SNAPSHOT_TRUNCATED, ERR_SNAPSHOT_VERSION, EVENT_CAPACITY, EVENT_LINE,
-  EVENT_MSI, EVENT_SIZE, MAX_TIME,
+  EVENT_MSI, EVENT_SIZE, MAX_TIME, QUEUE_HEADER_SIZE,
 } from "./abi";
 import { updateHorizon } from "./clock";
 import { rebuildDeadlines } from "./deadlines";
-import { consumeEvents, eventCount, publishCounter, QUEUE, QUEUE_HEADER_SIZE } from "./outputs";
+import { consumeEvents, eventCount, publishCounter, QUEUE } from "./outputs";
 import { GEN_CONF_WRITE_MASK, MAX_TIMERS, TN_CONF_WRITE_MASK, TN_32MODE_CNF } from "./registers";
 import {
   ARMED_BEFORE, Block, BLOCK_SIZE, intcap, msiCapable, NEVER, numTimers, periodNs, STATE,

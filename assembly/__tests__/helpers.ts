@@ -1,9 +1,9 @@
 // Shared by the spec files: a fresh device, register access by timer, and reading the event
 // queue record by record (layout in abi.ts: u64 time at 0, u32 kind at 8, a at 12, b at 16).
 
-import { EVENT_CAPACITY, EVENT_SIZE } from "../abi";
+import { EVENT_CAPACITY, EVENT_SIZE, QUEUE_HEADER_SIZE } from "../abi";
 import { powerOn, readRegister, writeRegister } from "../device";
-import { consumeEvents, eventCount, QUEUE, QUEUE_HEADER_SIZE } from "../outputs";
+import { consumeEvents, eventCount, QUEUE } from "../outputs";
 import { TN_INT_ROUTE_CNF_SHIFT } from "../registers";
 import { DEFAULT_INTCAP } from "../state";
 

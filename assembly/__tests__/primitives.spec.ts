@@ -1,12 +1,12 @@
 // The building blocks on their own: deposit() of timer.ts, the tournament tree of deadlines.ts,
 // the outputs of outputs.ts and the main counter of clock.ts.
 
-import { EVENT_CAPACITY, EVENT_LINE, EVENT_MSI, EVENT_PIT, EVENT_PULSE, EVENT_SIZE } from "../abi";
+import { EVENT_CAPACITY, EVENT_LINE, EVENT_MSI, EVENT_PIT, EVENT_PULSE, EVENT_SIZE, QUEUE_HEADER_SIZE } from "../abi";
 import { counterValue, horizonTicks, startCounter, stopCounter, ticksSinceEnable } from "../clock";
 import { disarm, earliestDeadline, earliestTimer, rebuildDeadlines, setDeadline } from "../deadlines";
 import { advanceTo, powerOn } from "../device";
 import {
-  consumeEvents, freeEventSlots, publishDeferLimit, pulseLine, QUEUE, QUEUE_HEADER_SIZE, sendMsi,
+  consumeEvents, freeEventSlots, publishDeferLimit, pulseLine, QUEUE, sendMsi,
   setLine, setPitEnable,
 } from "../outputs";
 import { ENABLE_CNF, GEN_CONF, MAIN_CNT } from "../registers";

@@ -6,11 +6,11 @@
 import {
   ERR_SNAPSHOT_CHECKSUM, ERR_SNAPSHOT_CONFIG, ERR_SNAPSHOT_LENGTH, ERR_SNAPSHOT_MAGIC,
   ERR_SNAPSHOT_STATE, ERR_SNAPSHOT_TRUNCATED, ERR_SNAPSHOT_VERSION, EVENT_CAPACITY, EVENT_LINE,
-  EVENT_SIZE,
+  EVENT_SIZE, QUEUE_HEADER_SIZE,
 } from "../abi";
 import { earliestDeadline } from "../deadlines";
 import { advanceTo, INPUT_RTC, powerOn, reset, setLegacyInput } from "../device";
-import { eventCount, QUEUE, QUEUE_HEADER_SIZE } from "../outputs";
+import { eventCount, QUEUE } from "../outputs";
 import {
   ENABLE_CNF, GEN_CONF, MAIN_CNT, TN_32MODE_CNF, TN_INT_ENB_CNF, TN_INT_TYPE_CNF, TN_TYPE_CNF,
   TN_VAL_SET_CNF,

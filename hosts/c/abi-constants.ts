@@ -1,7 +1,6 @@
 // The constants of the ABI as the module defines them, read from its AssemblyScript source:
-// assembly/abi.ts (every line an `export const NAME: TYPE = EXPRESSION;`, a comment or blank)
-// and the host-area layout in assembly/outputs.ts (its QUEUE_HEADER_SIZE and *_OFFSET
-// constants). Expressions are evaluated exactly (as bigints) from integer literals, earlier
+// assembly/abi.ts (every line an `export const NAME: TYPE = EXPRESSION;`, a comment or blank).
+// Expressions are evaluated exactly (as bigints) from integer literals, earlier
 // constants, + - * << >> & | ~, parentheses and `<type>` casts. Comment lines come along, for
 // the generated C header.
 
@@ -17,7 +16,6 @@ const WIDTHS: Record<IntegerType, { bits: number; signed: boolean }> = {
   i64: { bits: 64, signed: true }, u64: { bits: 64, signed: false }, usize: { bits: 32, signed: false },
 };
 const CONSTANT = /^export const ([A-Z][A-Z0-9_]*): (\w+) = (.+?);\s*(?:\/\/\s?(.*))?$/;
-const HOST_AREA_CONSTANT = /^(?:export )?const (QUEUE_HEADER_SIZE|[A-Z][A-Z0-9_]*_OFFSET): (\w+) = (.+?);\s*(?:\/\/\s?(.*))?$/;
 
 type Constant = Extract<AbiLine, { kind: "constant" }>;
 
@@ -47,21 +45,10 @@ export function parseAbiSource(source: string, values = new Map<string, bigint>(
   });
 }
 
-/** The host-area layout constants of assembly/outputs.ts (its other lines are not the ABI's). */
-export function parseHostAreaSource(source: string, values = new Map<string, bigint>()): Constant[] {
-  const result: Constant[] = [];
-  source.split("\n").forEach((raw, index) => {
-    const match = HOST_AREA_CONSTANT.exec(raw.trim());
-    if (match !== null) result.push(constant(match, values, `assembly/outputs.ts:${index + 1}`));
-  });
-  return result;
-}
-
-/** Every ABI constant, by name: assembly/abi.ts, then the host area of assembly/outputs.ts. */
-export function abiConstants(abiSource: string, outputsSource: string): Map<string, bigint> {
+/** Every ABI constant of assembly/abi.ts, by name. */
+export function abiConstants(abiSource: string): Map<string, bigint> {
   const values = new Map<string, bigint>();
   parseAbiSource(abiSource, values);
-  parseHostAreaSource(outputsSource, values);
   return values;
 }
 

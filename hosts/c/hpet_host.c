@@ -15,12 +15,6 @@
 #define MAIN_COUNTER_VAL 0xF0u
 #define MAIN_COUNTER_VAL_HIGH 0xF4u
 
-/* The queue's own header fields (docs/abi.md, "The host area"); the module defines no constants
- * for them. */
-#define QUEUE_COUNT_OFFSET 0u
-#define QUEUE_CAPACITY_OFFSET 4u
-#define QUEUE_RECORD_SIZE_OFFSET 8u
-
 #define EVENT_COUNT_MASK ((uint32_t)HPET_ADVANCE_INCOMPLETE - 1u)
 #define AT_DEVICE_TIME (-1) /* the time argument meaning "the device's current time" */
 #define MEMORY_PAGE 65536u
@@ -415,8 +409,8 @@ static int check_host_area(hpet *h, int32_t events_ptr) {
     }
     h->area = h->memory + events_ptr;
     const uint8_t *first = h->area + HPET_QUEUE_HEADER_SIZE;
-    if (load32(h->area + QUEUE_COUNT_OFFSET) != 1 || load32(h->area + QUEUE_CAPACITY_OFFSET) != HPET_EVENT_CAPACITY
-        || load32(h->area + QUEUE_RECORD_SIZE_OFFSET) != HPET_EVENT_SIZE || load64(first) != 0
+    if (load32(h->area + HPET_COUNT_OFFSET) != 1 || load32(h->area + HPET_CAPACITY_OFFSET) != HPET_EVENT_CAPACITY
+        || load32(h->area + HPET_RECORD_SIZE_OFFSET) != HPET_EVENT_SIZE || load64(first) != 0
         || load32(first + 8) != HPET_EVENT_PIT || load32(first + 12) != 1) {
         return set_detail(HPET_HOST_MODULE, "not a usable hpet.wasm: its host area is not laid out as hpet_abi.h says");
     }
@@ -691,7 +685,7 @@ int hpet_restore(hpet *h, const uint8_t *bytes, size_t length) {
     if (raw[0].i32 < 0) return raw[0].i32;
     if ((status = call(h, &h->f.now, raw, 1)) < 0) return status;
     h->host_time = h->device_time = (uint64_t)raw[0].i64;
-    return drain(h, load32(h->area + QUEUE_COUNT_OFFSET));
+    return drain(h, load32(h->area + HPET_COUNT_OFFSET));
 }
 
 /* --- Errors ----------------------------------------------------------------------------------------- */

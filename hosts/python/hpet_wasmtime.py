@@ -73,11 +73,11 @@ class Input(IntEnum):
 
 # The host area at events_ptr(): a 64-byte header (u32 event count, u32 capacity, u32 record
 # size, u32 reserved, f64 defer limit, u64 earliest deadline, then the main counter's
-# parameters from COUNTER_FIELDS_OFFSET), then records of 24 bytes: u64 time (ns), u32 kind,
+# parameters from COUNTER_SEQUENCE_OFFSET), then records of 24 bytes: u64 time (ns), u32 kind,
 # u32 a, u32 b, 4 bytes of padding. Little-endian.
 QUEUE_HEADER = struct.Struct("<III")  # count, capacity, record size
 QUEUE_HEADER_SIZE = 64
-COUNTER_FIELDS_OFFSET = 32
+COUNTER_SEQUENCE_OFFSET = 32
 EVENT = struct.Struct("<QIII4x")
 
 
@@ -255,7 +255,7 @@ class Hpet:
         queue = self._call("events_ptr")
         self._records = queue + QUEUE_HEADER_SIZE
         self._check_queue_layout(queue)
-        self._counter = CounterFields.from_address(self._base + queue + COUNTER_FIELDS_OFFSET)
+        self._counter = CounterFields.from_address(self._base + queue + COUNTER_SEQUENCE_OFFSET)
         # The device's time while the host knows it without a call (None: ask the module).
         self._time: Optional[int] = 0
         self._pending: Deque[Tuple[int, int, int, int]] = collections.deque()
