@@ -47,17 +47,14 @@ export function rebuildDeadlines(): void {
   else setNode(node, dl, timerAt(left));
 }
 
-// Record timer n's new deadline (NEVER to disarm) and `ticks`, the counter ticks since the
-// last enable at that deadline.
+// Carry timer n's `deadline` (just changed) up the tree.
 // The walk up carries the winner in locals and reads only the siblings, which it does not
 // write, so that no read waits for a store just made; it picks without branches, as which
 // side wins changes from one expiry to the next.
 // @ts-ignore: decorator
 @inline
-export function setDeadline(n: u32, deadline: u64, ticks: u64): void {
-  const t = timer(n);
-  t.deadline = deadline;
-  t.ticks = ticks;
+export function updateDeadline(n: u32): void {
+  let deadline = timer(n).deadline;
   let node = leaves + n;
   let winner = n;
   setNode(node, deadline, n);
@@ -73,8 +70,28 @@ export function setDeadline(n: u32, deadline: u64, ticks: u64): void {
   }
 }
 
+// For timer n, the earliest: the first time at which another timer would come before it if
+// only n's deadline changed, capped at `cap`.
+// @ts-ignore: decorator
+@inline
+export function runLimit(n: u32, cap: u64): u64 {
+  let limit = cap;
+  let node = leaves + n;
+  while (node > 1) {
+    const other = deadlineAt(node ^ 1);
+    // n stays first while it is before a left sibling (lower numbers), or not after a right one.
+    const rival = select<u64>(other, other + <u64>(other != NEVER), node & 1);
+    limit = select<u64>(rival, limit, rival < limit);
+    node >>= 1;
+  }
+  return limit;
+}
+
 export function disarm(n: u32): void {
-  setDeadline(n, NEVER, 0);
+  const t = timer(n);
+  t.deadline = NEVER;
+  t.ticks = 0;
+  updateDeadline(n);
 }
 
 export function earliestDeadline(): u64 {

@@ -3,7 +3,7 @@
 
 import { ADVANCE_INCOMPLETE, EVENT_CAPACITY, EVENTS_PER_CALL_MAX, EXPIRIES_PER_CALL_MAX } from "./abi";
 import { counterValue, startCounter, stopCounter, updateHorizon } from "./clock";
-import { disarm, earliestDeadline, earliestTimer, rebuildDeadlines } from "./deadlines";
+import { disarm, earliestDeadline, earliestTimer, rebuildDeadlines, runLimit, updateDeadline } from "./deadlines";
 import { consumeEvents, eventCount, publishCounter, setLine, setPitEnable } from "./outputs";
 import {
   ENABLE_CNF, GCAP_ID, GEN_CONF, GEN_CONF_WRITE_MASK, GINTR_STA, LEG_RT_CNF, LEGACY_TIMER0_LINE,
@@ -13,7 +13,7 @@ import {
   block, capabilities, configure, NEVER, numTimers, periodNs, STATE, STATE_SIZE, timer,
   timerResetConf,
 } from "./state";
-import { deposit, expire, lower, program, raise, readTimerRegister, writeTimerRegister } from "./timer";
+import { deposit, expire, lower, program, raise, readTimerRegister, repeatExpiries, signal, writeTimerRegister } from "./timer";
 
 export const INPUT_PIT: u32 = 0; // the PIT's IRQ0 output
 export const INPUT_RTC: u32 = 1; // the RTC's IRQ8 output
@@ -159,6 +159,8 @@ const ADVANCE_QUEUE_LIMIT: u32 = EVENT_CAPACITY - EVENTS_PER_CALL_MAX;
 // Run every expiry due at or before `time` (>= now), earliest first, then make `time` the
 // device's time. Returns the number of queued events, with ADVANCE_INCOMPLETE set if it
 // stopped early because the queue is full or the expiry budget of one call is spent.
+// A timer that stays the earliest (a fast periodic timer between the expiries of slower
+// ones) expires again and again without a walk of the deadline tree in between (runAlone).
 export function advanceTo(time: u64): i32 {
   let budget = EXPIRIES_PER_CALL_MAX;
   let deadline = earliestDeadline();
@@ -166,12 +168,56 @@ export function advanceTo(time: u64): i32 {
     if (eventCount() >= ADVANCE_QUEUE_LIMIT || budget == 0) return ADVANCE_INCOMPLETE | eventCount();
     budget--;
     const n = earliestTimer();
-    let ticks = timer(n).ticks;
-    if (deadline >= block.now) block.now = deadline;
-    else ticks = (block.now - block.tEnable) / periodNs;
-    expire(n, ticks);
+    const queued = eventCount();
+    const lines = block.lines;
+    expireAt(n, deadline);
+    updateDeadline(n);
+    signal(n);
+    if (earliestTimer() == n && timer(n).deadline <= time) {
+      budget = runAlone(n, time, budget, queued, block.lines == lines);
+    }
     deadline = earliestDeadline();
   }
   block.now = time;
   return eventCount();
+}
+
+// Timer n, the earliest, has expired (its record, if any, queued after the first `queued`
+// events) and is due again before any other timer: run its expiries while that lasts and
+// the queue and the `budget` allow, then put its deadline into the tree. Returns the budget
+// left. What raise() does depends only on the levels of the lines, and it changes nothing
+// once it has been applied: so an expiry that left the lines as they were (`repeatable`),
+// or the second in a row, makes every following one repeat it (repeatExpiries()).
+function runAlone(n: u32, time: u64, budget: u32, queued: u32, repeatable: bool): u32 {
+  const t = timer(n);
+  const limit = runLimit(n, time + 1);
+  let deadline = t.deadline;
+  do {
+    if (repeatable) {
+      const repeatEvent = eventCount() != queued;
+      const room = repeatEvent ? ADVANCE_QUEUE_LIMIT - min(eventCount(), ADVANCE_QUEUE_LIMIT) : budget;
+      budget -= repeatExpiries(n, limit, min(budget, room), repeatEvent);
+      deadline = t.deadline;
+      if (deadline >= limit) break;
+    }
+    if (eventCount() >= ADVANCE_QUEUE_LIMIT || budget == 0) break;
+    budget--;
+    queued = eventCount();
+    expireAt(n, deadline);
+    signal(n);
+    repeatable = true;
+    deadline = t.deadline;
+  } while (deadline < limit);
+  updateDeadline(n);
+  return budget;
+}
+
+// Timer n expires at its `deadline`: expire(), without the tree or signal().
+// @ts-ignore: decorator
+@inline
+function expireAt(n: u32, deadline: u64): void {
+  let ticks = timer(n).ticks;
+  if (deadline >= block.now) block.now = deadline;
+  else ticks = (block.now - block.tEnable) / periodNs;
+  expire(n, ticks);
 }

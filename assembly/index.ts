@@ -166,6 +166,8 @@ function readAt(offset: i32, size: i32, time: u64): u64 {
   return status == ACCESS_OK ? readRegister(offset, size) : 0;
 }
 
+// @ts-ignore: decorator
+@inline
 function writeAt(offset: i32, size: i32, value: u64, time: u64): i32 {
   const status = checkAccess(offset, size);
   if (status < 0) return status;

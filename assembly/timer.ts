@@ -2,14 +2,14 @@
 // expires, and how it raises and lowers its interrupt.
 
 import { horizonTicks, ticksSinceEnable } from "./clock";
-import { disarm, setDeadline } from "./deadlines";
-import { pulseLine, sendMsi, setLine } from "./outputs";
+import { updateDeadline } from "./deadlines";
+import { pulseLine, repeatLatestEvent, sendMsi, setLine } from "./outputs";
 import {
   ENABLE_CNF, LEG_RT_CNF, LEGACY_TIMER0_LINE, LEGACY_TIMER1_LINE, TN_32MODE_CNF,
   TN_COMPARATOR, TN_CONF, TN_CONF_WRITE_MASK, TN_FSB_EN_CNF, TN_FSB_ROUTE, TN_INT_ENB_CNF,
   TN_INT_ROUTE_CNF_MASK, TN_INT_ROUTE_CNF_SHIFT, TN_INT_TYPE_CNF, TN_TYPE_CNF, TN_VAL_SET_CNF,
 } from "./registers";
-import { ARMED_BEFORE, block, periodNs, timer, WRAP_PENDING } from "./state";
+import { ARMED_BEFORE, block, NEVER, periodNs, timer, WRAP_PENDING } from "./state";
 
 const LOW32: u64 = 0xffff_ffff;
 const HIGH32: u64 = 0xffff_ffff_0000_0000;
@@ -65,8 +65,9 @@ export function lower(n: u32): void {
 // --- Arming ------------------------------------------------------------------------------------
 
 // Arm timer n for the moment the counter reaches x; `ticks` = ticks since enable at now.
-// Inlined, as are program() and setDeadline(): a comparator write and a periodic re-arm
-// then run as one function, without the cost of three nested calls.
+// Sets the timer's deadline only: the caller carries it into the tree (see expire()).
+// Inlined, as is program(): a comparator write and a periodic re-arm then run as one
+// function, without the cost of nested calls.
 // @ts-ignore: decorator
 @inline
 function arm(n: u32, x: u64, ticks: u64): void {
@@ -78,7 +79,8 @@ function arm(n: u32, x: u64, ticks: u64): void {
   } else {
     const ahead = x - cur;
     if (ahead > horizonTicks - ticks) {
-      disarm(n); // later than MAX_TIME: it would never fire
+      t.deadline = NEVER; // later than MAX_TIME: it would never fire
+      t.ticks = 0;
       return;
     }
     ticks += ahead;
@@ -90,13 +92,21 @@ function arm(n: u32, x: u64, ticks: u64): void {
   }
   t.last = deadline;
   t.flags |= ARMED_BEFORE;
-  setDeadline(n, deadline, ticks);
+  t.deadline = deadline;
+  t.ticks = ticks;
 }
 
 // (Re)program timer n from its registers; only while ENABLE_CNF is set.
 // @ts-ignore: decorator
 @inline
 export function program(n: u32): void {
+  armFromRegisters(n);
+  updateDeadline(n);
+}
+
+// @ts-ignore: decorator
+@inline
+function armFromRegisters(n: u32): void {
   const t = timer(n);
   const ticks = ticksSinceEnable();
   const cur = block.base + ticks;
@@ -119,7 +129,13 @@ export function program(n: u32): void {
   arm(n, cmp64, ticks);
 }
 
-// Timer n's deadline has come (the caller has set the device's time to it).
+// Timer n's deadline has come (the caller has set the device's time to it): the first half
+// of its expiry, which re-arms or disarms it. The caller carries its new deadline into the
+// tree (so that a timer expiring several times in a row walks the tree once), then calls
+// signal(); the two halves touch different state, and walking the tree before the call
+// into raise() keeps fewer values alive across it.
+// @ts-ignore: decorator
+@inline
 export function expire(n: u32, ticks: u64): void {
   const t = timer(n);
   const conf = t.conf;
@@ -139,16 +155,64 @@ export function expire(n: u32, ticks: u64): void {
     t.flags &= ~WRAP_PENDING;
     arm(n, t.cmp64, ticks);
   } else {
-    disarm(n);
+    t.deadline = NEVER;
+    t.ticks = 0;
   }
+}
+
+// The second half of timer n's expiry: its interrupt, or only its status bit while its
+// interrupt is disabled (the line is then left alone).
+// @ts-ignore: decorator
+@inline
+export function signal(n: u32): void {
+  const conf = timer(n).conf;
   if (conf & TN_INT_ENB_CNF) {
     raise(n);
   } else {
-    // Only the status bit changes; the line is left alone.
     const bit: u64 = 1 << n;
     if (conf & TN_INT_TYPE_CNF) block.isr |= bit;
     else block.isr &= ~bit;
   }
+}
+
+// Timer n has just expired, is at raise()'s fixed point (see runAlone() in device.ts), and
+// is due again before `limit`, with no other timer in between: run as many of its next
+// expiries as are exact without the general path, at most `max`, and return how many. Each
+// makes the record the previous expiry made (`repeatEvent`), or none, at its own time.
+// While the timer is periodic and on time (the counter at its deadline equals its comparator,
+// and the deadline is on a whole tick), its period at least the storm guard, not past the
+// horizon and not wrapping the comparator, every expiry adds the period to the ticks, the
+// comparator and the deadline, exactly as expire() and arm() would.
+export function repeatExpiries(n: u32, limit: u64, max: u32, repeatEvent: bool): u32 {
+  const t = timer(n);
+  const period = t.period;
+  let ticks = t.ticks;
+  let cmp64 = t.cmp64;
+  let deadline = t.deadline;
+  if (!(t.conf & TN_TYPE_CNF) || period == 0 || period > horizonTicks - ticks
+    || block.base + ticks != cmp64 || deadline != block.tEnable + ticks * periodNs
+    || deadline < block.now) return 0;
+  const step = period * periodNs; // at most the horizon's length in ns: no overflow
+  if (step < STORM_GUARD_NS) return 0;
+  let done: u32 = 0;
+  let last = deadline;
+  while (deadline < limit && done < max && period <= horizonTicks - ticks && cmp64 + period > cmp64) {
+    if (repeatEvent) repeatLatestEvent(deadline);
+    last = deadline;
+    ticks += period;
+    cmp64 += period;
+    deadline += step;
+    done++;
+  }
+  if (done != 0) {
+    block.now = last;
+    t.cmp64 = cmp64;
+    t.cmp = t.conf & TN_32MODE_CNF ? cmp64 & LOW32 : cmp64;
+    t.ticks = ticks;
+    t.deadline = deadline;
+    t.last = deadline;
+  }
+  return done;
 }
 
 // --- Registers ---------------------------------------------------------------------------------

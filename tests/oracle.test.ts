@@ -11,7 +11,7 @@ import { replay } from "../hosts/ts/replay.ts";
 import { parseTrace, type Trace } from "../hosts/ts/trace.ts";
 import { ExpiryBudgetError, modelReplay } from "./oracle/model.ts";
 import { adversarialTrace, FOCI } from "./support/adversarial-generator.ts";
-import { generateTrace, TIMER_CLASSES } from "./support/trace-generator.ts";
+import { generateTrace, Random, TIMER_CLASSES } from "./support/trace-generator.ts";
 
 const TRACES = new URL("./fixtures/traces/", import.meta.url);
 const GENERATED = 600;
@@ -78,4 +78,60 @@ test(`the oracle and the device agree on ${ADVERSARIAL_PER_FOCUS} adversarial tr
     }
     assert.ok(compared >= ADVERSARIAL_PER_FOCUS / 2, `only ${compared} ${focus} traces compared`);
   }
+});
+
+// A fast periodic timer among slower ones, advanced in long steps, so that it expires many
+// times in a row between the others (the device's repeated-expiry path): edge, level, FSB
+// and disabled interrupts, 32-bit mode, lines shared with a level timer, periods under the
+// storm guard, late comparators, a counter about to wrap at 2^32 or 2^64, the horizon.
+function periodicRunTrace(seed: number): string {
+  const r = new Random(seed);
+  const hex = (v: bigint | number): string => `0x${v.toString(16)}`;
+  const lines = [`config timers=${r.pick([3, 4, 8])} msi=1`];
+  const counter = r.pick([0n, (1n << 32n) - BigInt(r.below(5000)), (1n << 64n) - BigInt(r.below(5000)), r.next64() >> 1n]);
+  lines.push(`w 0xf0 8 ${hex(counter)}`);
+  for (let n = 0; n < 3; n++) {
+    const periodic = n === 0 || r.chance(0.7);
+    let conf = (periodic ? 0x4c : 0) | (r.chance(0.85) ? 0x4 : 0);
+    if (r.chance(0.25)) conf |= 0x2; // level
+    if (r.chance(0.2)) conf |= 0x100; // 32-bit
+    if (r.chance(0.15)) conf |= 0x4000; // FSB
+    conf |= r.pick([2, 3, 2]) << 9; // routes shared now and then
+    const period = n === 0 ? BigInt(r.pick([1, 7, 50, 100, 101, 250, 1000])) : BigInt(300 + r.below(5000));
+    const first = r.chance(0.2) ? counter - BigInt(r.below(100)) : counter + period;
+    lines.push(`w ${hex(0x110 + 0x20 * n)} 8 ${hex((0xfee00000n << 32n) | BigInt(0x40 + n))}`);
+    lines.push(`w ${hex(0x100 + 0x20 * n)} 4 ${hex(conf)}`);
+    lines.push(`w ${hex(0x108 + 0x20 * n)} 8 ${hex(first & ((1n << 64n) - 1n))}`);
+    if (periodic) lines.push(`w ${hex(0x108 + 0x20 * n)} 8 ${hex(period)}`);
+  }
+  lines.push("w 0x10 4 0x1");
+  let time = r.chance(0.1) ? (1n << 63n) - 10_000_000n : 0n;
+  for (let step = 0; step < 12; step++) {
+    time += BigInt(r.pick([1, 999, 100_000, 1_000_000, 3_000_000]));
+    if (time >= 1n << 63n) break;
+    lines.push(`t ${time}`);
+    if (r.chance(0.3)) lines.push("r 0x20 4");
+    if (r.chance(0.2)) lines.push(`w 0x20 4 ${hex(r.below(8))}`); // acknowledge level interrupts
+    if (r.chance(0.1)) lines.push(`r 0x108 8`);
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+const PERIODIC_RUNS = 150;
+
+test(`the oracle and the device agree on ${PERIODIC_RUNS} traces of periodic timers expiring in runs`, async () => {
+  const module = await compileModule();
+  let compared = 0;
+  let interrupts = 0;
+  for (let seed = 0; seed < PERIODIC_RUNS; seed++) {
+    const name = `periodic runs seed ${seed}`;
+    const trace = parseTrace(periodicRunTrace(seed), name);
+    const expected = modelOutput(trace);
+    if (expected === null) continue;
+    assert.equal(replay(trace, module), expected, name);
+    compared++;
+    interrupts += expected.split("\n").filter((line) => line.startsWith("I ") || line.startsWith("M ")).length;
+  }
+  assert.ok(compared >= PERIODIC_RUNS * 0.8, `only ${compared} traces compared`);
+  assert.ok(interrupts > PERIODIC_RUNS * 1000, `only ${interrupts} interrupt lines`);
 });

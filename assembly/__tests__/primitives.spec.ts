@@ -3,7 +3,7 @@
 
 import { EVENT_CAPACITY, EVENT_LINE, EVENT_MSI, EVENT_PIT, EVENT_PULSE, EVENT_SIZE, QUEUE_HEADER_SIZE } from "../abi";
 import { counterValue, horizonTicks, startCounter, stopCounter, ticksSinceEnable } from "../clock";
-import { disarm, earliestDeadline, earliestTimer, rebuildDeadlines, setDeadline } from "../deadlines";
+import { disarm, earliestDeadline, earliestTimer, rebuildDeadlines, runLimit, updateDeadline } from "../deadlines";
 import { advanceTo, powerOn } from "../device";
 import {
   consumeEvents, freeEventSlots, publishDeferLimit, pulseLine, QUEUE, sendMsi,
@@ -51,6 +51,25 @@ function nextRandom(): u32 {
   return seed >>> 8;
 }
 
+// A timer's new deadline and ticks, carried into the tree.
+function setDeadline(n: u32, deadline: u64, ticks: u64): void {
+  timer(n).deadline = deadline;
+  timer(n).ticks = ticks;
+  updateDeadline(n);
+}
+
+// runLimit() by a scan: the first time at which another timer would come before n.
+function scanLimit(n: u32, cap: u64): u64 {
+  let limit = cap;
+  for (let m: u32 = 0; m < numTimers; m++) {
+    const d = timer(m).deadline;
+    if (m == n || d == NEVER) continue;
+    const rival = m < n ? d : d + 1;
+    if (rival < limit) limit = rival;
+  }
+  return limit;
+}
+
 // Every timer in turn as the single earliest, ties, padding leaves, then random updates.
 function checkTree(timers: u32): void {
   powerOn(timers, false, DEFAULT_INTCAP, 10);
@@ -76,11 +95,13 @@ function checkTree(timers: u32): void {
     const best = scanTimer();
     expect<u32>(earliestTimer()).toBe(best, "update: earliest timer");
     expect<u64>(earliestDeadline()).toBe(timer(best).deadline, "update: earliest deadline");
+    const cap = <u64>(nextRandom() % 20);
+    expect<u64>(runLimit(best, cap)).toBe(scanLimit(best, cap), "update: run limit of the earliest");
   }
 }
 
 describe("deadlines: tournament tree", () => {
-  test("the earliest deadline wins and setDeadline stores deadline and ticks", () => {
+  test("the earliest deadline wins", () => {
     boot();
     setDeadline(2, 500, 50);
     setDeadline(1, 700, 70);
