@@ -48,8 +48,25 @@ export interface GuestErrors {
 }
 
 const WORDS_PER_EVENT = EVENT_SIZE / 4;
-const MAIN_CNT = 0xf0;
-const MAIN_CNT_HIGH = 0xf4;
+// The ABI numbers of the hot paths, as module constants: V8 folds those where an imported
+// binding, which is live, is loaded and checked at every use.
+const { LINE, PULSE, MSI } = EventKind;
+const INCOMPLETE = ADVANCE_INCOMPLETE;
+// The host's own numbers, as a const enum, which TypeScript writes in as literals: V8 inlines
+// the hot paths by their bytecode size, and a literal takes less of it than a module constant.
+const enum Num {
+  MAIN_CNT = 0xf0,
+  MAIN_CNT_HIGH = 0xf4,
+  /**
+   * Delivered events stay in the module's queue until this many are queued: taking them costs a
+   * call, which most advances then save. It leaves room for the events of any call (at most 40)
+   * and for most of a full advance.
+   */
+  CONSUME_AT = 512,
+  /** Number.MAX_SAFE_INTEGER, 2^53 - 1. */
+  MAX_SAFE = 0x1f_ffff_ffff_ffff,
+  TWO_TO_32 = 0x1_0000_0000,
+}
 // The counter's published parameters, in 32-bit words from COUNTER_RUNNING. (A host on the
 // module's thread reads them between calls, when they are always stable: the sequence number
 // only tells it when they changed.)
@@ -60,15 +77,8 @@ const BASE_HIGH = 2;
 const ENABLE_LOW = 3;
 const ENABLE_HIGH = 4;
 const PERIOD = 5;
-/**
- * Delivered events stay in the module's queue until this many are queued: taking them costs a
- * call, which most advances then save. It leaves room for the events of any call (at most 40)
- * and for most of a full advance.
- */
-const CONSUME_AT = 512;
 /** Enable times below 2^53 ns have a high word below this. */
 const EXACT_HIGH_WORD = 0x20_0000;
-const TWO_TO_32 = 0x1_0000_0000;
 const MIN_I64 = -(1n << 63n);
 const TWO_TO_64 = 1n << 64n;
 
@@ -80,53 +90,64 @@ export class Hpet<K extends TimeKind = "number"> implements HpetCallbacks<TimeOf
     return new Hpet(await compileModule(options.module), options);
   }
 
-  onIrq: HpetCallbacks<TimeOf<K>>["onIrq"];
-  onPitEnable: HpetCallbacks<TimeOf<K>>["onPitEnable"];
-  onMsi: HpetCallbacks<TimeOf<K>>["onMsi"];
+  // The fields the constructor sets are only declared, so that TypeScript emits no definition
+  // (of undefined) for the constructor to overwrite: V8 takes a field written once for a
+  // constant, and folds it where the instance is known (as in a caller's loop).
+  declare onIrq: HpetCallbacks<TimeOf<K>>["onIrq"];
+  declare onPitEnable: HpetCallbacks<TimeOf<K>>["onPitEnable"];
+  declare onMsi: HpetCallbacks<TimeOf<K>>["onMsi"];
   /** The configuration this instance was created with. */
-  readonly config: Readonly<Required<HpetConfig>>;
+  declare readonly config: Readonly<Required<HpetConfig>>;
   /** Size of the register window in bytes: 0x400, or 0x500 for more than 24 timers. */
-  readonly windowSize: number;
+  declare readonly windowSize: number;
 
-  private exports: HpetExports;
+  declare private exports: HpetExports;
   // The hot exports, held directly: a field load is cheaper than a lookup on the exports object.
-  private read32: HpetExports["read32"];
-  private write32: HpetExports["write32"];
-  private advanceF64: HpetExports["advance_f64"];
-  private readonly module: WasmModule;
-  private readonly timeKind: K;
-  private readonly time: TimeCodec<TimeOf<K>>;
-  private words: Uint32Array;
-  private doubles: Float64Array;
-  private readonly countWord: number;
-  private readonly counterWord: number;
-  // MAIN_CNT's published parameters as doubles, taken again whenever their sequence number
-  // changes: at a host time t from counterFrom on (and exact in doubles), the counter is
+  declare private read32: HpetExports["read32"];
+  declare private write32: HpetExports["write32"];
+  declare private advanceF64: HpetExports["advance_f64"];
+  declare private readonly module: WasmModule;
+  declare private readonly timeKind: K;
+  /** timeKind is "number", as a boolean: less bytecode to test (see Num). */
+  declare private readonly numberTime: boolean;
+  declare private readonly time: TimeCodec<TimeOf<K>>;
+  declare private words: Uint32Array;
+  declare private doubles: Float64Array;
+  declare private readonly countWord: number;
+  declare private readonly counterWord: number;
+  declare private readonly sequenceWord: number;
+  // MAIN_CNT's published parameters, taken again whenever their sequence number changes: at
+  // a host time t from counterFrom on (and exact in doubles), the counter is
   // counterBase + floor((t - counterFrom) / counterPeriod), in 32-bit halves. A halted
   // counter has counterFrom 0 and counterPeriod Infinity (no ticks); counterFrom is Infinity
   // where doubles are not exact (an enable time past 2^53 ns), so that the module reads it.
-  // Non-integral initial values, so that V8 stores the fields unboxed (see accessTime).
+  // Non-integral initial values, so that V8 stores the fields unboxed (see accessTime), but
+  // the low half of the base as an int32, its bits: V8 then adds it to the ticks as integers.
   private counterSequence = 0.5;
   private counterFrom = 0.5;
   private counterPeriod = 0.5;
-  private counterBaseLow = 0.5;
+  private counterBaseLow = 0;
   private counterBaseHigh = 0.5;
-  private readonly firstRecordWord: number;
-  private readonly deferLimitDouble: number;
+  declare private readonly firstRecordWord: number;
+  declare private readonly deferLimitDouble: number;
   /** Events delivered but not yet consumed from the module's queue. */
   private delivered = 0;
-  // Deferred time (number time only). An advance to a time before the defer limit cannot
-  // expire anything, so it only records the time; the next 32-bit access carries it into the
-  // device (one call, not two) and any other call first commits it. Both fields start as
-  // non-integral doubles so that V8 stores them unboxed from the first (a field that starts
-  // as undefined or a small integer gets a representation that boxes every later double).
-  /** The time 32-bit accesses carry: the host's time, or -1 for "the device's time". */
+  // Deferred time (number time only, and not while an advance runs: its callbacks may not
+  // defer one). An advance to a time from the host's time up to (not including) the module's
+  // defer limit cannot expire anything, so it only records the time; the next 32-bit access
+  // carries it into the device (one call, not two) and any other call first commits it.
+  /** The time 32-bit accesses carry: the host's time, or -1 for "the device's time". It starts
+   * as a non-integral double so that V8 stores it unboxed from the first (a field that starts
+   * as undefined or a small integer gets a representation that boxes every later double). */
   private accessTime = 0.5;
-  /** Advances to times from accessTime up to this may be deferred (-Infinity while an advance
-   * runs, and with bigint time). */
-  private deferLimitTime = 0.5;
-  /** An advance is running (its events are being delivered). */
+  /** An advance is running (its events are being delivered). The hot paths test it with
+   * `=== true`, one comparison: V8 tests a boolean field by itself against every falsy value. */
   private advancing = false;
+  // The time of the advance being delivered, kept here rather than passed on: V8 boxes a double
+  // above 2^31 that it passes to a call it does not inline. In number time also the host's time
+  // once the events are delivered; in bigint time that stays -1 (see accessTime).
+  private advanceTime = 0.5;
+  private advanceTimeBigint = 0n;
 
   /** Creates the instance and delivers its power-on events (PIT-enable rises at time 0). */
   constructor(module: WasmModule, options: HpetOptions<K> = {}) {
@@ -143,7 +164,8 @@ export class Hpet<K extends TimeKind = "number"> implements HpetCallbacks<TimeOf
     this.module = module;
     this.timeKind = (options.time ?? "number") as K;
     this.time = timeCodec(this.timeKind);
-    this.accessTime = this.timeKind === "number" ? 0 : -1;
+    this.numberTime = this.timeKind === "number";
+    this.accessTime = this.numberTime ? 0 : -1;
     this.config = {
       timers: options.timers ?? 3,
       msi: options.msi ?? false,
@@ -155,7 +177,7 @@ export class Hpet<K extends TimeKind = "number"> implements HpetCallbacks<TimeOf
     this.onMsi = options.onMsi;
     const { timers, msi, intcap, clockPeriodNs } = this.config;
     const valid = Number.isInteger(timers) && Number.isInteger(clockPeriodNs)
-      && Number.isInteger(intcap) && intcap >= -0x8000_0000 && intcap < TWO_TO_32
+      && Number.isInteger(intcap) && intcap >= -0x8000_0000 && intcap < Num.TWO_TO_32
       && exports.init(timers, msi ? 1 : 0, intcap | 0, clockPeriodNs) >= 0;
     if (!valid) {
       throw new HpetError("bad-config", `configuration rejected: timers ${timers} (3..32), `
@@ -167,6 +189,7 @@ export class Hpet<K extends TimeKind = "number"> implements HpetCallbacks<TimeOf
     const hostArea = exports.events_ptr();
     this.countWord = hostArea >>> 2;
     this.counterWord = (hostArea + HostArea.COUNTER_RUNNING) >>> 2;
+    this.sequenceWord = this.counterWord + SEQUENCE;
     this.firstRecordWord = (hostArea + QUEUE_HEADER_SIZE) >>> 2;
     this.deferLimitDouble = (hostArea + HostArea.DEFER_LIMIT) >>> 3;
     this.refreshPublished();
@@ -177,15 +200,24 @@ export class Hpet<K extends TimeKind = "number"> implements HpetCallbacks<TimeOf
 
   /** A guest read of 1, 2 or 4 bytes (1- and 2-byte reads are guest errors and read 0). */
   read(offset: number, size: 1 | 2 | 4 = 4): number {
-    // Kept small, so that V8 inlines it and the counter read into the caller.
-    if ((offset === MAIN_CNT || offset === MAIN_CNT_HIGH) && size === 4) {
-      const value = this.counterHalf(offset === MAIN_CNT_HIGH);
-      if (value >= 0) return value;
+    // The guest's most frequent access, the counter's low half, computed here from the
+    // published parameters (see counterHalf), and kept small so that V8 inlines it into the
+    // caller: a call would return the number, up to 2^32, boxed. `>>> 0` truncates, which for
+    // the quotient of two whole numbers, never negative here, is the floor.
+    if (offset === Num.MAIN_CNT && size === 4) {
+      const time = this.accessTime;
+      if (time >= this.counterFrom && time <= Num.MAX_SAFE) {
+        return (((time - this.counterFrom) / this.counterPeriod >>> 0) + this.counterBaseLow) >>> 0;
+      }
     }
-    return this.readModule(offset, size);
+    return this.readOther(offset, size);
   }
 
-  private readModule(offset: number, size: number): number {
+  private readOther(offset: number, size: number): number {
+    if (offset === Num.MAIN_CNT_HIGH && size === 4) {
+      const high = this.counterHalf(true);
+      if (high >= 0) return high;
+    }
     if (size === 4 && offset >>> 0 === offset) {
       const value = this.read32(offset, this.accessTime);
       // The module refuses a read (an offset past the window), leaving its time as it was, by
@@ -203,7 +235,7 @@ export class Hpet<K extends TimeKind = "number"> implements HpetCallbacks<TimeOf
 
   /** A guest read of 8 bytes. */
   read64(offset: number): bigint {
-    if (offset === MAIN_CNT) {
+    if (offset === Num.MAIN_CNT) {
       const low = this.counterHalf(false);
       if (low >= 0) return (BigInt(this.counterHalf(true)) << 32n) | BigInt(low);
     }
@@ -230,7 +262,7 @@ export class Hpet<K extends TimeKind = "number"> implements HpetCallbacks<TimeOf
 
   private writeChecked(offset: number, value: number, size: number): void {
     this.checkOffset(offset);
-    if (!Number.isInteger(value) || value < -0x8000_0000 || value >= TWO_TO_32) {
+    if (!Number.isInteger(value) || value < -0x8000_0000 || value >= Num.TWO_TO_32) {
       throw new HpetError("bad-value", `value ${value} does not fit 4 bytes`);
     }
     this.makeRoom();
@@ -259,7 +291,7 @@ export class Hpet<K extends TimeKind = "number"> implements HpetCallbacks<TimeOf
   /** A guest write of 8 bytes given as its 32-bit halves, each an integer in [-2^31, 2^32). */
   writeHalves(offset: number, low: number, high: number): void {
     for (const half of [low, high]) {
-      if (!Number.isInteger(half) || half < -0x8000_0000 || half >= TWO_TO_32) {
+      if (!Number.isInteger(half) || half < -0x8000_0000 || half >= Num.TWO_TO_32) {
         throw new HpetError("bad-value", `half ${half} does not fit 4 bytes`);
       }
     }
@@ -298,11 +330,24 @@ export class Hpet<K extends TimeKind = "number"> implements HpetCallbacks<TimeOf
    * Not allowed from an event callback of an advance.
    */
   advance(timeNs: TimeOf<K>): void {
-    if (timeNs < this.deferLimitTime && timeNs >= this.accessTime && Number.isInteger(timeNs)) {
-      this.accessTime = timeNs as number;
-      return;
+    // The common cases, kept small so that V8 inlines them into the caller: number time, not
+    // from an event callback and not before the host's time, deferred (a whole number before
+    // the module's defer limit) or made. The module checks the rest (a whole number below 2^63;
+    // once disposed, it throws); a refused call changes nothing, so the checked path may make
+    // it again and explain the error.
+    if (typeof timeNs === "number" && timeNs >= this.accessTime && this.advancing !== true && this.numberTime) {
+      if (timeNs < this.doubles[this.deferLimitDouble]! && Number.isInteger(timeNs)) {
+        this.accessTime = timeNs;
+        return;
+      }
+      const status = this.advanceF64(timeNs);
+      if (status >= 0) {
+        this.advanceTime = timeNs;
+        this.finishAdvance(status);
+        return;
+      }
     }
-    this.advanceDevice(timeNs);
+    this.advanceChecked(timeNs);
   }
 
   /** The device's current time. */
@@ -315,7 +360,12 @@ export class Hpet<K extends TimeKind = "number"> implements HpetCallbacks<TimeOf
   nextDeadline(): TimeOf<K> | null {
     // The defer limit is the earliest deadline itself while that is exact as a double.
     const limit = this.doubles[this.deferLimitDouble]!;
-    if (this.timeKind === "number" && limit <= Number.MAX_SAFE_INTEGER) return limit as TimeOf<K>;
+    if (this.numberTime && limit <= Num.MAX_SAFE) return limit as TimeOf<K>;
+    return this.moduleDeadline();
+  }
+
+  // (Out of line, the rare case takes less of V8's inlining budget where nextDeadline is inlined.)
+  private moduleDeadline(): TimeOf<K> | null {
     return this.time.nextDeadline(this.exports);
   }
 
@@ -368,7 +418,6 @@ export class Hpet<K extends TimeKind = "number"> implements HpetCallbacks<TimeOf
     this.doubles = new Float64Array(1);
     this.counterFrom = Infinity;
     this.accessTime = -1;
-    this.deferLimitTime = -Infinity;
   }
 
   // --- Internals --------------------------------------------------------------------------------
@@ -378,28 +427,28 @@ export class Hpet<K extends TimeKind = "number"> implements HpetCallbacks<TimeOf
   // a time or enable time past 2^53 ns): the module reads it then.
   private counterHalf(high: boolean): number {
     const time = this.accessTime;
-    if (!(time >= this.counterFrom && time <= Number.MAX_SAFE_INTEGER)) return -1;
+    if (!(time >= this.counterFrom && time <= Num.MAX_SAFE)) return -1;
     // Whole ticks since the enable: the quotient of two whole numbers below 2^53 rounds to a
     // double that floors to the exact quotient.
     const ticks = Math.floor((time - this.counterFrom) / this.counterPeriod);
-    const ticksLow = ticks < TWO_TO_32 ? ticks : ticks % TWO_TO_32;
-    const low = this.counterBaseLow + ticksLow;
+    const ticksLow = ticks < Num.TWO_TO_32 ? ticks : ticks % Num.TWO_TO_32;
+    const low = (this.counterBaseLow >>> 0) + ticksLow;
     if (!high) return low >>> 0;
-    return (this.counterBaseHigh + (ticks - ticksLow) / TWO_TO_32 + (low >= TWO_TO_32 ? 1 : 0)) >>> 0;
+    return (this.counterBaseHigh + (ticks - ticksLow) / Num.TWO_TO_32 + (low >= Num.TWO_TO_32 ? 1 : 0)) >>> 0;
   }
 
   private refreshCounter(): void {
     const words = this.words;
     const at = this.counterWord;
     this.counterSequence = words[at + SEQUENCE]!;
-    this.counterBaseLow = words[at + BASE_LOW]!;
+    this.counterBaseLow = words[at + BASE_LOW]! | 0;
     this.counterBaseHigh = words[at + BASE_HIGH]!;
     if (words[at + RUNNING] === 0) {
       this.counterFrom = 0;
       this.counterPeriod = Infinity;
     } else {
       this.counterFrom = words[at + ENABLE_HIGH]! < EXACT_HIGH_WORD
-        ? words[at + ENABLE_HIGH]! * TWO_TO_32 + words[at + ENABLE_LOW]!
+        ? words[at + ENABLE_HIGH]! * Num.TWO_TO_32 + words[at + ENABLE_LOW]!
         : Infinity;
       this.counterPeriod = words[at + PERIOD]!;
     }
@@ -426,21 +475,6 @@ export class Hpet<K extends TimeKind = "number"> implements HpetCallbacks<TimeOf
     else if (status < 0) throw statusError(status, `${what()} refused`);
   }
 
-  private advanceDevice(timeNs: TimeOf<K>): void {
-    // The common case: number time, not from an event callback (the defer limit is -Infinity
-    // while an advance runs, with bigint time and once disposed) and not before the host's
-    // time. The module checks the rest (a whole number below 2^63); a refused call changes
-    // nothing, so the checked path below may make it again and explain the error.
-    if (typeof timeNs === "number" && this.deferLimitTime !== -Infinity && timeNs >= this.accessTime) {
-      const status = this.advanceF64(timeNs);
-      if (status >= 0) {
-        this.finishAdvance(status, timeNs, timeNs);
-        return;
-      }
-    }
-    this.advanceChecked(timeNs);
-  }
-
   private advanceChecked(timeNs: TimeOf<K>): void {
     if (this.advancing) {
       throw new HpetError("reentrant", "advance() called from an event callback of an advance");
@@ -454,38 +488,56 @@ export class Hpet<K extends TimeKind = "number"> implements HpetCallbacks<TimeOf
     const hostTime = this.accessTime;
     const status = this.advanceModule(timeNs);
     if (status < 0) throw this.timeError(status, timeNs); // refused: nothing changed
-    this.finishAdvance(status, timeNs, typeof timeNs === "number" ? timeNs : hostTime);
+    if (typeof timeNs === "number") {
+      this.advanceTime = timeNs;
+    } else {
+      this.advanceTime = hostTime;
+      this.advanceTimeBigint = timeNs as bigint;
+    }
+    this.finishAdvance(status);
   }
 
-  // Deliver the events of an advance to `timeNs` that returned `status`, going on where it
-  // stopped early, then make `hostTime` the host's time.
-  private finishAdvance(status: number, timeNs: TimeOf<K>, hostTime: number): void {
+  // Deliver the events of the advance that returned `status`, going on where it stopped
+  // early, then make advanceTime the host's time.
+  private finishAdvance(status: number): void {
     if (status !== this.delivered) {
       this.advancing = true;
       // While it runs, accesses from callbacks happen at the device's own time.
       this.accessTime = -1;
-      this.deferLimitTime = -Infinity;
       try {
-        do {
-          this.deliver();
-          if (!(status & ADVANCE_INCOMPLETE)) break;
-          // It stopped at a full queue or at its budget of expiries: go on from there.
-          if (this.delivered !== 0) this.consumeDelivered();
-          status = this.advanceModule(timeNs);
-        } while (status !== this.delivered);
+        this.deliver();
+        if (status & INCOMPLETE) this.continueAdvance();
       } catch (error) {
-        this.advancing = false;
-        this.syncTime(); // a callback threw: the device is somewhere between the two times
+        this.abandonAdvance();
         throw error;
       }
       this.advancing = false;
     }
-    this.accessTime = hostTime;
-    this.refreshPublished();
+    // (The counter's parameters need no refresh: an advance does not change them, and a call
+    // from a callback that does takes them itself.)
+    this.accessTime = this.advanceTime;
+  }
+
+  // A callback of the advance threw: the device is somewhere between the two times.
+  private abandonAdvance(): void {
+    this.advancing = false;
+    this.syncTime();
+  }
+
+  // The advance stopped early, at a full queue or at its budget of expiries, and its events
+  // so far are delivered: go on from there until it completes, delivering as it goes.
+  private continueAdvance(): void {
+    let status: number;
+    do {
+      if (this.delivered !== 0) this.consumeDelivered();
+      status = this.numberTime ? this.advanceF64(this.advanceTime) : this.exports.advance(this.advanceTimeBigint);
+      if (status === this.delivered) return;
+      this.deliver();
+    } while (status & INCOMPLETE);
   }
 
   private advanceModule(timeNs: TimeOf<K>): number {
-    return typeof timeNs === "number" && this.timeKind === "number"
+    return typeof timeNs === "number" && this.numberTime
       ? this.advanceF64(timeNs)
       : this.time.advance(this.exports, timeNs);
   }
@@ -504,15 +556,13 @@ export class Hpet<K extends TimeKind = "number"> implements HpetCallbacks<TimeOf
 
   // Take the host's time from the device (number time), after it moved other than by advance.
   private syncTime(): void {
-    if (this.timeKind === "number") this.accessTime = this.exports.now_f64();
+    if (this.numberTime) this.accessTime = this.exports.now_f64();
     this.refreshPublished();
   }
 
-  // After a call: take the published fields that may have changed. The defer limit not while
-  // an advance runs: its callbacks may not defer an advance.
+  // After a call: take the counter's published parameters again if they changed.
   private refreshPublished(): void {
-    if (this.words[this.counterWord + SEQUENCE] !== this.counterSequence) this.refreshCounter();
-    if (!this.advancing) this.deferLimitTime = this.timeKind === "number" ? this.doubles[this.deferLimitDouble]! : -Infinity;
+    if (this.words[this.sequenceWord] !== this.counterSequence) this.refreshCounter();
   }
 
   // A call that may queue events: commit the deferred time, and (from an event callback) free
@@ -529,39 +579,68 @@ export class Hpet<K extends TimeKind = "number"> implements HpetCallbacks<TimeOf
 
   // Before a call that may queue events: take the delivered events once many are queued.
   private makeRoom(): void {
-    if (this.delivered !== 0 && this.words[this.countWord]! >= CONSUME_AT) this.consumeDelivered();
+    if (this.delivered !== 0 && this.words[this.countWord]! >= Num.CONSUME_AT) this.consumeDelivered();
   }
 
   // Deliver queued events in order. Callbacks may call back into this instance; the events
   // such a call queues are delivered in turn, after the ones before them (a call made from a
   // callback may consume the events delivered so far, which resets `delivered`).
+  // (The kinds other than PULSE are delivered out of line: V8 then spends its inlining budget
+  // on them only where they occur.)
   private deliver(): void {
     const words = this.words;
-    const countWord = this.countWord;
-    const firstRecordWord = this.firstRecordWord;
-    const fromHalves = this.time.fromHalves;
-    const numberTime = this.timeKind === "number";
-    for (let i = this.delivered; i < words[countWord]!; i = this.delivered) {
+    for (let i = this.delivered; i < words[this.countWord]!; i = this.delivered) {
+      const at = this.firstRecordWord + i * WORDS_PER_EVENT;
+      if (words[at + 2] !== PULSE) {
+        this.deliverAll();
+        break;
+      }
       this.delivered = i + 1;
-      const at = firstRecordWord + i * WORDS_PER_EVENT;
-      const time = (numberTime ? words[at + 1]! * TWO_TO_32 + words[at]! : fromHalves(words[at]!, words[at + 1]!)) as TimeOf<K>;
-      const a = words[at + 3]!;
+      const onIrq = this.onIrq;
+      if (onIrq !== undefined) {
+        const line = words[at + 3]!;
+        const time = this.eventTime(words, at);
+        onIrq(line, 1, time);
+        onIrq(line, 0, time);
+      }
+    }
+    this.makeRoom();
+  }
+
+  // deliver() for events of every kind, from the next one on: a loop of its own, so that an
+  // advance with many MSI writes or line changes makes one call of it, not one per event.
+  private deliverAll(): void {
+    const words = this.words;
+    for (let i = this.delivered; i < words[this.countWord]!; i = this.delivered) {
+      this.delivered = i + 1;
+      const at = this.firstRecordWord + i * WORDS_PER_EVENT;
       const kind = words[at + 2];
-      if (kind === EventKind.PULSE) {
+      const a = words[at + 3]!;
+      const time = this.eventTime(words, at);
+      if (kind === PULSE) {
         const onIrq = this.onIrq;
         if (onIrq !== undefined) {
           onIrq(a, 1, time);
           onIrq(a, 0, time);
         }
-      } else if (kind === EventKind.LINE) {
+      } else if (kind === LINE) {
         this.onIrq?.(a, words[at + 4]! as Level, time);
-      } else if (kind === EventKind.MSI) {
+      } else if (kind === MSI) {
         this.onMsi?.(a, words[at + 4]!, time);
       } else {
         this.onPitEnable?.(a as Level, time);
       }
     }
-    this.makeRoom();
+  }
+
+  // The time of the event record at word `at`.
+  private eventTime(words: Uint32Array, at: number): TimeOf<K> {
+    return (this.numberTime ? words[at + 1]! * Num.TWO_TO_32 + words[at]! : this.bigintEventTime(words, at)) as TimeOf<K>;
+  }
+
+  // (Out of line, like moduleDeadline: bigint time then costs number time no inlining budget.)
+  private bigintEventTime(words: Uint32Array, at: number): TimeOf<K> {
+    return this.time.fromHalves(words[at]!, words[at + 1]!);
   }
 }
 
