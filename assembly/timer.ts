@@ -192,11 +192,14 @@ export function repeatExpiries(n: u32, limit: u64, max: u32, repeatEvent: bool):
   if (!(t.conf & TN_TYPE_CNF) || period == 0 || period > horizonTicks - ticks
     || block.base + ticks != cmp64 || deadline != block.tEnable + ticks * periodNs
     || deadline < block.now) return 0;
-  const step = period * periodNs; // at most the horizon's length in ns: no overflow
+  const step = period * periodNs; // modulo 2^64, as arm() computes the deadline
   if (step < STORM_GUARD_NS) return 0;
   let done: u32 = 0;
   let last = deadline;
-  while (deadline < limit && done < max && period <= horizonTicks - ticks && cmp64 + period > cmp64) {
+  // The checks are the general path's own conditions, in its modulo-2^64 arithmetic; a
+  // deadline that wrapped past 2^64 is left to it (it is before the device's time).
+  while (deadline < limit && deadline >= last && done < max && period <= horizonTicks - ticks
+    && cmp64 + period > cmp64) {
     if (repeatEvent) repeatLatestEvent(deadline);
     last = deadline;
     ticks += period;
