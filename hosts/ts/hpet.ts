@@ -530,7 +530,7 @@ export class Hpet<K extends TimeKind = "number"> implements HpetCallbacks<TimeOf
     let status: number;
     do {
       if (this.delivered !== 0) this.consumeDelivered();
-      status = this.numberTime ? this.advanceF64(this.advanceTime) : this.exports.advance(this.advanceTimeBigint);
+      status = this.advanceModule((this.numberTime ? this.advanceTime : this.advanceTimeBigint) as TimeOf<K>);
       if (status === this.delivered) return;
       this.deliver();
     } while (status & INCOMPLETE);
