@@ -4,16 +4,19 @@
 import { ADVANCE_INCOMPLETE, EVENT_CAPACITY, EVENTS_PER_CALL_MAX, EXPIRIES_PER_CALL_MAX } from "./abi";
 import { counterValue, startCounter, stopCounter, updateHorizon } from "./clock";
 import { disarm, earliestDeadline, earliestTimer, rebuildDeadlines, runLimit, updateDeadline } from "./deadlines";
-import { consumeEvents, eventCount, publishCounter, setLine, setPitEnable } from "./outputs";
+import { consumeEvents, eventCount, keepsRecord, publishCounter, setLine, setPitEnable } from "./outputs";
 import {
   ENABLE_CNF, GCAP_ID, GEN_CONF, GEN_CONF_WRITE_MASK, GINTR_STA, LEG_RT_CNF, LEGACY_TIMER0_LINE,
-  LEGACY_TIMER1_LINE, MAIN_CNT, TIMER_BASE, TIMER_STRIDE_SHIFT, TN_INT_ENB_CNF,
+  LEGACY_TIMER1_LINE, MAIN_CNT, MAX_TIMERS, TIMER_BASE, TIMER_STRIDE_SHIFT, TN_INT_ENB_CNF,
 } from "./registers";
 import {
   block, capabilities, configure, NEVER, numTimers, periodNs, STATE, STATE_SIZE, timer,
   timerResetConf,
 } from "./state";
-import { deposit, expire, lower, program, raise, readTimerRegister, repeatExpiries, signal, writeTimerRegister } from "./timer";
+import {
+  deposit, expire, lower, prepareRepeats, program, raise, readTimerRegister, repeatExpiries, repeatsLeft, signal,
+  writeTimerRegister,
+} from "./timer";
 
 export const INPUT_PIT: u32 = 0; // the PIT's IRQ0 output
 export const INPUT_RTC: u32 = 1; // the RTC's IRQ8 output
@@ -159,58 +162,51 @@ const ADVANCE_QUEUE_LIMIT: u32 = EVENT_CAPACITY - EVENTS_PER_CALL_MAX;
 // Run every expiry due at or before `time` (>= now), earliest first, then make `time` the
 // device's time. Returns the number of queued events, with ADVANCE_INCOMPLETE set if it
 // stopped early because the queue is full or the expiry budget of one call is spent.
-// A timer that stays the earliest (a fast periodic timer between the expiries of slower
-// ones) expires again and again without a walk of the deadline tree in between (runAlone).
+//
+// What an expiry's raise() does depends only on the timer's registers, which an advance does
+// not change, and on the levels of the lines: so once an expiry of timer n has left the lines
+// as they were, each of its later ones makes the same record (or none) and leaves them so too,
+// for as long as no other expiry changes a line. While such a timer is also on time, its
+// expiries repeat arithmetically (prepareRepeats(), repeatExpiries()): it is `steady`. A
+// steady timer that has expired twice in a row (one of the `runners`: a fast timer between
+// slower ones) goes on without the tree for as long as it stays the earliest (runLimit()).
 export function advanceTo(time: u64): i32 {
   let budget = EXPIRIES_PER_CALL_MAX;
+  let steady: u32 = 0;
+  let runners: u32 = 0;
+  let previous = NO_TIMER;
   let deadline = earliestDeadline();
   while (deadline <= time) {
-    if (eventCount() >= ADVANCE_QUEUE_LIMIT || budget == 0) return ADVANCE_INCOMPLETE | eventCount();
-    budget--;
-    const n = earliestTimer();
     const queued = eventCount();
-    const lines = block.lines;
-    expireAt(n, deadline);
-    updateDeadline(n);
-    signal(n);
-    if (earliestTimer() == n && timer(n).deadline <= time) {
-      budget = runAlone(n, time, budget, queued, block.lines == lines);
+    if (queued >= ADVANCE_QUEUE_LIMIT || budget == 0) return ADVANCE_INCOMPLETE | queued;
+    const n = earliestTimer();
+    const bit: u32 = 1 << n;
+    if (n == previous) runners |= bit;
+    if (steady & bit) {
+      // A runner goes on while it stays the earliest (and the queue and budget allow); any
+      // other steady timer expires once.
+      const room = keepsRecord(n) ? ADVANCE_QUEUE_LIMIT - queued : budget;
+      budget -= runners & bit
+        ? repeatExpiries(n, runLimit(n, time + 1), min(budget, room))
+        : repeatExpiries(n, deadline + 1, 1);
+      if (repeatsLeft(n) == 0) steady ^= bit;
+    } else {
+      budget--;
+      const lines = block.lines;
+      expireAt(n, deadline);
+      signal(n);
+      if (block.lines != lines) steady = 0;
+      else if (prepareRepeats(n, queued)) steady |= bit;
     }
+    updateDeadline(n);
+    previous = n;
     deadline = earliestDeadline();
   }
   block.now = time;
   return eventCount();
 }
 
-// Timer n, the earliest, has expired (its record, if any, queued after the first `queued`
-// events) and is due again before any other timer: run its expiries while that lasts and
-// the queue and the `budget` allow, then put its deadline into the tree. Returns the budget
-// left. What raise() does depends only on the levels of the lines, and it changes nothing
-// once it has been applied: so an expiry that left the lines as they were (`repeatable`),
-// or the second in a row, makes every following one repeat it (repeatExpiries()).
-function runAlone(n: u32, time: u64, budget: u32, queued: u32, repeatable: bool): u32 {
-  const t = timer(n);
-  const limit = runLimit(n, time + 1);
-  let deadline = t.deadline;
-  do {
-    if (repeatable) {
-      const repeatEvent = eventCount() != queued;
-      const room = repeatEvent ? ADVANCE_QUEUE_LIMIT - min(eventCount(), ADVANCE_QUEUE_LIMIT) : budget;
-      budget -= repeatExpiries(n, limit, min(budget, room), repeatEvent);
-      deadline = t.deadline;
-      if (deadline >= limit) break;
-    }
-    if (eventCount() >= ADVANCE_QUEUE_LIMIT || budget == 0) break;
-    budget--;
-    queued = eventCount();
-    expireAt(n, deadline);
-    signal(n);
-    repeatable = true;
-    deadline = t.deadline;
-  } while (deadline < limit);
-  updateDeadline(n);
-  return budget;
-}
+const NO_TIMER: u32 = MAX_TIMERS;
 
 // Timer n expires at its `deadline`: expire(), without the tree or signal().
 // @ts-ignore: decorator

@@ -8,7 +8,7 @@ import {
   EVENT_CAPACITY, EVENT_LINE, EVENT_MSI, EVENT_PIT, EVENT_PULSE, EVENT_SIZE, MAX_TIME,
   QUEUE_HEADER_SIZE, RECORD_SIZE_OFFSET,
 } from "./abi";
-import { ENABLE_CNF } from "./registers";
+import { ENABLE_CNF, MAX_TIMERS } from "./registers";
 import { block, periodNs } from "./state";
 
 const EXACT_F64: u64 = 1 << 53; // every whole number up to here is exact in a double
@@ -87,17 +87,48 @@ function push(kind: u32, a: u32, b: u32): void {
   store<u32>(QUEUE + COUNT_OFFSET, n + 1);
 }
 
-// The latest record again, at `time` (a periodic timer's interrupt repeating). The caller
-// has made sure that there is a latest record and room for another.
+// The record each timer's latest expiry made (kind 0: none), kept so that an advance can make
+// it again at the timer's next expiries (see advanceTo() in device.ts). Valid only within the
+// advance that kept it: no part of the device's state.
+const KEPT_SIZE: u32 = 12; // kind, a, b
+const KEPT_RECORDS: usize = memory.data(<i32>(MAX_TIMERS * KEPT_SIZE), 4);
+
+// @ts-ignore: decorator
+@inline function keptRecord(n: u32): usize {
+  return KEPT_RECORDS + <usize>n * KEPT_SIZE;
+}
+
+// Keep the record timer n's expiry made, the one after the first `queued`, or none.
+export function keepRecord(n: u32, queued: u32): void {
+  const kept = keptRecord(n);
+  if (eventCount() == queued) {
+    store<u32>(kept, 0);
+    return;
+  }
+  const p = RECORDS + <usize>queued * EVENT_SIZE;
+  store<u32>(kept, load<u32>(p, 8));
+  store<u64>(kept, load<u64>(p, 12), 4);
+}
+
 // @ts-ignore: decorator
 @inline
-export function repeatLatestEvent(time: u64): void {
-  const n = eventCount();
-  const p = RECORDS + <usize>n * EVENT_SIZE;
+export function keepsRecord(n: u32): bool {
+  return load<u32>(keptRecord(n)) != 0;
+}
+
+// Timer n's kept record again, if it kept one, at `time`. The caller has made sure there is
+// room for it.
+// @ts-ignore: decorator
+@inline
+export function repeatRecord(n: u32, time: u64): void {
+  const kept = keptRecord(n);
+  if (load<u32>(kept) == 0) return;
+  const count = eventCount();
+  const p = RECORDS + <usize>count * EVENT_SIZE;
   store<u64>(p, time);
-  store<u32>(p, load<u32>(p - EVENT_SIZE, 8), 8);
-  store<u64>(p, load<u64>(p - EVENT_SIZE, 12), 12);
-  store<u32>(QUEUE + COUNT_OFFSET, n + 1);
+  store<u32>(p, load<u32>(kept), 8);
+  store<u64>(p, load<u64>(kept, 4), 12);
+  store<u32>(QUEUE + COUNT_OFFSET, count + 1);
 }
 
 // Drive a route line; only changes of level are reported.

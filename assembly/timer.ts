@@ -1,11 +1,12 @@
 // One comparator: its registers, how it is programmed and armed, what happens when it
 // expires, and how it raises and lowers its interrupt.
 
+import { EXPIRIES_PER_CALL_MAX } from "./abi";
 import { horizonTicks, ticksSinceEnable } from "./clock";
 import { updateDeadline } from "./deadlines";
-import { pulseLine, repeatLatestEvent, sendMsi, setLine } from "./outputs";
+import { keepRecord, pulseLine, repeatRecord, sendMsi, setLine } from "./outputs";
 import {
-  ENABLE_CNF, LEG_RT_CNF, LEGACY_TIMER0_LINE, LEGACY_TIMER1_LINE, TN_32MODE_CNF,
+  ENABLE_CNF, LEG_RT_CNF, LEGACY_TIMER0_LINE, LEGACY_TIMER1_LINE, MAX_TIMERS, TN_32MODE_CNF,
   TN_COMPARATOR, TN_CONF, TN_CONF_WRITE_MASK, TN_FSB_EN_CNF, TN_FSB_ROUTE, TN_INT_ENB_CNF,
   TN_INT_ROUTE_CNF_MASK, TN_INT_ROUTE_CNF_SHIFT, TN_INT_TYPE_CNF, TN_TYPE_CNF, TN_VAL_SET_CNF,
 } from "./registers";
@@ -175,47 +176,90 @@ export function signal(n: u32): void {
   }
 }
 
-// Timer n has just expired, is at raise()'s fixed point (see runAlone() in device.ts), and
-// is due again before `limit`, with no other timer in between: run as many of its next
-// expiries as are exact without the general path, at most `max`, and return how many. Each
-// makes the record the previous expiry made (`repeatEvent`), or none, at its own time.
-// While the timer is periodic and on time (the counter at its deadline equals its comparator,
-// and the deadline is on a whole tick), its period at least the storm guard, not past the
-// horizon and not wrapping the comparator, every expiry adds the period to the ticks, the
-// comparator and the deadline, exactly as expire() and arm() would.
-export function repeatExpiries(n: u32, limit: u64, max: u32, repeatEvent: bool): u32 {
+// Timer n has just expired without changing a line (see advanceTo() in device.ts), its
+// record, if it made one, queued after the first `queued`. Returns whether its next expiry can
+// repeat arithmetically, and prepares the repeats. While the timer is periodic and on time
+// (the counter at its deadline equals its comparator, and the deadline is on a whole tick),
+// its period at least the storm guard, each expiry adds the period to its ticks and
+// comparator and the period's length to its deadline, exactly as expire() and arm() would,
+// until the deadline would pass the horizon or the comparator wrap past 2^64.
+export function prepareRepeats(n: u32, queued: u32): bool {
   const t = timer(n);
   const period = t.period;
+  const ticks = t.ticks;
+  if (!(t.conf & TN_TYPE_CNF) || period == 0 || period > horizonTicks - ticks
+    || block.base + ticks != t.cmp64 || t.deadline != block.tEnable + ticks * periodNs
+    || t.deadline < block.now) return false;
+  const step = period * periodNs; // below MAX_TIME: the period is within the horizon
+  if (step < STORM_GUARD_NS) return false;
+  const repeats = min(min((horizonTicks - ticks) / period, (U64_MAX - t.cmp64) / period), EXPIRIES_PER_CALL_MAX);
+  if (repeats == 0) return false;
+  keepRecord(n, queued);
+  const r = repeat(n);
+  r.left = <u32>repeats;
+  r.step = step;
+  return true;
+}
+
+// Timer n, the earliest and prepared by prepareRepeats(), expires at its deadline again, and
+// then at every later one before `limit` while its repeats last: at most `max` (at least one)
+// expiries in all. Returns how many.
+// @ts-ignore: decorator
+@inline
+export function repeatExpiries(n: u32, limit: u64, max: u32): u32 {
+  const t = timer(n);
+  const r = repeat(n);
+  const period = t.period;
+  const step = r.step;
+  let left = r.left;
   let ticks = t.ticks;
   let cmp64 = t.cmp64;
   let deadline = t.deadline;
-  if (!(t.conf & TN_TYPE_CNF) || period == 0 || period > horizonTicks - ticks
-    || block.base + ticks != cmp64 || deadline != block.tEnable + ticks * periodNs
-    || deadline < block.now) return 0;
-  const step = period * periodNs; // modulo 2^64, as arm() computes the deadline
-  if (step < STORM_GUARD_NS) return 0;
-  let done: u32 = 0;
   let last = deadline;
-  // The checks are the general path's own conditions, in its modulo-2^64 arithmetic; a
-  // deadline that wrapped past 2^64 is left to it (it is before the device's time).
-  while (deadline < limit && deadline >= last && done < max && period <= horizonTicks - ticks
-    && cmp64 + period > cmp64) {
-    if (repeatEvent) repeatLatestEvent(deadline);
+  let done: u32 = 0;
+  do {
+    repeatRecord(n, deadline);
     last = deadline;
     ticks += period;
     cmp64 += period;
     deadline += step;
     done++;
-  }
-  if (done != 0) {
-    block.now = last;
-    t.cmp64 = cmp64;
-    t.cmp = t.conf & TN_32MODE_CNF ? cmp64 & LOW32 : cmp64;
-    t.ticks = ticks;
-    t.deadline = deadline;
-    t.last = deadline;
-  }
+    left--;
+  } while (deadline < limit && done < max && left != 0);
+  block.now = last;
+  r.left = left;
+  t.ticks = ticks;
+  t.cmp64 = cmp64;
+  t.cmp = t.conf & TN_32MODE_CNF ? cmp64 & LOW32 : cmp64;
+  t.deadline = deadline;
+  t.last = deadline;
   return done;
+}
+
+// How many more of timer n's expiries prepareRepeats() has prepared.
+// @ts-ignore: decorator
+@inline
+export function repeatsLeft(n: u32): u32 {
+  return repeat(n).left;
+}
+
+const U64_MAX: u64 = 0xffff_ffff_ffff_ffff;
+
+// The repeats prepared for each timer, valid within the advance that prepared them: no part
+// of the device's state.
+@unmanaged
+class Repeat {
+  step: u64; // the period's length in ns
+  left: u32; // expiries that can repeat from the next one on
+  reserved: u32;
+}
+
+const REPEATS: usize = memory.data(<i32>(MAX_TIMERS * offsetof<Repeat>()), 8);
+
+// @ts-ignore: decorator
+@inline
+function repeat(n: u32): Repeat {
+  return changetype<Repeat>(REPEATS + <usize>n * offsetof<Repeat>());
 }
 
 // --- Registers ---------------------------------------------------------------------------------

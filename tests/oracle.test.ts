@@ -80,25 +80,29 @@ test(`the oracle and the device agree on ${ADVERSARIAL_PER_FOCUS} adversarial tr
   }
 });
 
-// A fast periodic timer among slower ones, advanced in long steps, so that it expires many
-// times in a row between the others (the device's repeated-expiry path): edge, level, FSB
-// and disabled interrupts, 32-bit mode, lines shared with a level timer, periods under the
-// storm guard, late comparators, a counter about to wrap at 2^32 or 2^64, the horizon.
+// Fast periodic timers among slower ones, advanced in long steps, so that they expire many
+// times between the others and among each other (the device's repeated-expiry paths: a timer
+// alone, and several interleaved): edge, level, FSB and disabled interrupts, 32-bit mode,
+// lines shared with a level timer, periods under the storm guard, late comparators, a counter
+// about to wrap at 2^32 or 2^64, the horizon, and configuration changes between the steps.
 function periodicRunTrace(seed: number): string {
   const r = new Random(seed);
   const hex = (v: bigint | number): string => `0x${v.toString(16)}`;
-  const lines = [`config timers=${r.pick([3, 4, 8])} msi=1`];
+  const timers = r.pick([3, 4, 8, 32]);
+  const lines = [`config timers=${timers} msi=1`];
   const counter = r.pick([0n, (1n << 32n) - BigInt(r.below(5000)), (1n << 64n) - BigInt(r.below(5000)), r.next64() >> 1n]);
   lines.push(`w 0xf0 8 ${hex(counter)}`);
-  for (let n = 0; n < 3; n++) {
-    const periodic = n === 0 || r.chance(0.7);
+  const programmed = Math.min(timers, r.pick([3, 3, 4, 6, 12]));
+  const fast = r.pick([1, 2, 3]);
+  for (let n = 0; n < programmed; n++) {
+    const periodic = n < fast || r.chance(0.7);
     let conf = (periodic ? 0x4c : 0) | (r.chance(0.85) ? 0x4 : 0);
     if (r.chance(0.25)) conf |= 0x2; // level
     if (r.chance(0.2)) conf |= 0x100; // 32-bit
     if (r.chance(0.15)) conf |= 0x4000; // FSB
-    conf |= r.pick([2, 3, 2]) << 9; // routes shared now and then
-    const period = n === 0 ? BigInt(r.pick([1, 7, 50, 100, 101, 250, 1000])) : BigInt(300 + r.below(5000));
-    const first = r.chance(0.2) ? counter - BigInt(r.below(100)) : counter + period;
+    conf |= r.pick([2, 3, 2, 4]) << 9; // routes shared now and then
+    const period = n < fast ? BigInt(r.pick([1, 7, 50, 100, 101, 137, 250, 1000])) : BigInt(300 + r.below(5000));
+    const first = r.chance(0.2) ? counter - BigInt(r.below(100)) : counter + period + BigInt(r.below(50));
     lines.push(`w ${hex(0x110 + 0x20 * n)} 8 ${hex((0xfee00000n << 32n) | BigInt(0x40 + n))}`);
     lines.push(`w ${hex(0x100 + 0x20 * n)} 4 ${hex(conf)}`);
     lines.push(`w ${hex(0x108 + 0x20 * n)} 8 ${hex(first & ((1n << 64n) - 1n))}`);
@@ -112,6 +116,7 @@ function periodicRunTrace(seed: number): string {
     lines.push(`t ${time}`);
     if (r.chance(0.3)) lines.push("r 0x20 4");
     if (r.chance(0.2)) lines.push(`w 0x20 4 ${hex(r.below(8))}`); // acknowledge level interrupts
+    if (r.chance(0.1)) lines.push(`w ${hex(0x100 + 0x20 * r.below(programmed))} 4 ${hex(r.pick([0x4c, 0x4e, 0x44, 0x404c, 0]) | (r.pick([2, 3]) << 9))}`);
     if (r.chance(0.1)) lines.push(`r 0x108 8`);
   }
   return `${lines.join("\n")}\n`;
