@@ -53,12 +53,13 @@ export function rebuildDeadlines(): void {
   for (let node = l - 1; node >= 1; node--) setKey(node, min(keyAt(node << 1), keyAt((node << 1) + 1)));
 }
 
-// Carry timer n's `deadline` (just changed) up the tree. The walk carries the winner in a local
-// and reads only the siblings, which it does not write, so that no read waits for a store just
-// made; it picks without branches, as which side wins changes from one expiry to the next.
+// Carry timer n's `deadline` (just changed) up the tree; returns the earliest key. The walk
+// carries the winner in a local and reads only the siblings, which it does not write, so that
+// no read waits for a store just made; it picks without branches, as which side wins changes
+// from one expiry to the next.
 // @ts-ignore: decorator
 @inline
-export function updateDeadline(n: u32): void {
+export function updateDeadline(n: u32): u64 {
   let key = keyOf(n);
   let node = leaves + n;
   setKey(node, key);
@@ -67,6 +68,7 @@ export function updateDeadline(n: u32): void {
     node >>= 1;
     setKey(node, key);
   }
+  return key;
 }
 
 // For timer n, the earliest: the first time at which another timer would come before it if only
@@ -93,20 +95,32 @@ export function disarm(n: u32): void {
   updateDeadline(n);
 }
 
+// The earliest key, from which keyDeadline() and keyTimer() take the earliest deadline and timer.
 // @ts-ignore: decorator
 @inline
-export function earliestDeadline(): u64 {
-  const key = keyAt(1);
+export function earliestKey(): u64 {
+  return keyAt(1);
+}
+
+// @ts-ignore: decorator
+@inline
+export function keyDeadline(key: u64): u64 {
   if (key < FAR_KEY) return block.tEnable + (key >> TIMER_BITS);
   return key >= NEVER_KEY ? NEVER : timer(scanEarliest()).deadline;
 }
 
 // @ts-ignore: decorator
 @inline
-export function earliestTimer(): u32 {
-  const key = keyAt(1);
+export function keyTimer(key: u64): u32 {
   return key < FAR_KEY ? <u32>(key & TIMER_MASK) : scanEarliest();
 }
+
+// @ts-ignore: decorator
+@inline
+export function earliestDeadline(): u64 {
+  return keyDeadline(earliestKey());
+}
+
 
 // The earliest timer by its deadline, the lower number on a tie, when the tree cannot tell.
 function scanEarliest(): u32 {

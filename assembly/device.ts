@@ -3,7 +3,7 @@
 
 import { ADVANCE_INCOMPLETE, EVENT_CAPACITY, EVENTS_PER_CALL_MAX, EXPIRIES_PER_CALL_MAX } from "./abi";
 import { counterValue, startCounter, stopCounter, updateHorizon } from "./clock";
-import { disarm, earliestDeadline, earliestTimer, rebuildDeadlines, runLimit, updateDeadline } from "./deadlines";
+import { disarm, earliestKey, keyDeadline, keyTimer, rebuildDeadlines, runLimit, updateDeadline } from "./deadlines";
 import { consumeEvents, eventCount, keepsRecord, publishCounter, setLine, setPitEnable } from "./outputs";
 import {
   ENABLE_CNF, GCAP_ID, GEN_CONF, GEN_CONF_WRITE_MASK, GINTR_STA, LEG_RT_CNF, LEGACY_TIMER0_LINE,
@@ -14,7 +14,8 @@ import {
   timerResetConf,
 } from "./state";
 import {
-  deposit, expire, lower, prepareRepeats, program, raise, readTimerRegister, repeatExpiries, repeatsLeft, signal,
+  deposit, expire, lower, prepareRepeats, program, raise, readTimerRegister, repeatExpiries, repeatExpiry, repeatsLeft,
+  signal,
   writeTimerRegister,
 } from "./timer";
 
@@ -175,21 +176,25 @@ export function advanceTo(time: u64): i32 {
   let steady: u32 = 0;
   let runners: u32 = 0;
   let previous = NO_TIMER;
-  let deadline = earliestDeadline();
+  let earliest = earliestKey();
+  let deadline = keyDeadline(earliest);
   while (deadline <= time) {
     const queued = eventCount();
     if (queued >= ADVANCE_QUEUE_LIMIT || budget == 0) return ADVANCE_INCOMPLETE | queued;
-    const n = earliestTimer();
+    const n = keyTimer(earliest);
     const bit: u32 = 1 << n;
     if (n == previous) runners |= bit;
     if (steady & bit) {
       // A runner goes on while it stays the earliest (and the queue and budget allow); any
       // other steady timer expires once.
-      const room = keepsRecord(n) ? ADVANCE_QUEUE_LIMIT - queued : budget;
-      budget -= runners & bit
-        ? repeatExpiries(n, runLimit(n, time + 1), min(budget, room))
-        : repeatExpiries(n, deadline + 1, 1);
-      if (repeatsLeft(n) == 0) steady ^= bit;
+      if (runners & bit) {
+        const room = keepsRecord(n) ? ADVANCE_QUEUE_LIMIT - queued : budget;
+        budget -= repeatExpiries(n, runLimit(n, time + 1), min(budget, room));
+        if (repeatsLeft(n) == 0) steady ^= bit;
+      } else {
+        budget--;
+        if (!repeatExpiry(n, deadline)) steady ^= bit;
+      }
     } else {
       budget--;
       const lines = block.lines;
@@ -198,9 +203,9 @@ export function advanceTo(time: u64): i32 {
       if (block.lines != lines) steady = 0;
       else if (prepareRepeats(n, queued)) steady |= bit;
     }
-    updateDeadline(n);
+    earliest = updateDeadline(n);
     previous = n;
-    deadline = earliestDeadline();
+    deadline = keyDeadline(earliest);
   }
   block.now = time;
   return eventCount();

@@ -201,9 +201,22 @@ export function prepareRepeats(n: u32, queued: u32): bool {
   return true;
 }
 
-// Timer n, the earliest and prepared by prepareRepeats(), expires at its deadline again, and
-// then at every later one before `limit` while its repeats last: at most `max` (at least one)
-// expiries in all. Returns how many.
+// Timer n, prepared by prepareRepeats(), expires at its `deadline` again. Returns whether its
+// next expiry can repeat too.
+// @ts-ignore: decorator
+@inline
+export function repeatExpiry(n: u32, deadline: u64): bool {
+  const t = timer(n);
+  const r = repeat(n);
+  repeatRecord(n, deadline);
+  block.now = deadline;
+  const left = r.left - 1;
+  storeRepeats(n, t.ticks + t.period, t.cmp64 + t.period, deadline + r.step, left);
+  return left != 0;
+}
+
+// repeatExpiry() at every deadline of timer n, the earliest, before `limit` while its repeats
+// last: at most `max` (at least one) expiries, in locals until the last. Returns how many.
 // @ts-ignore: decorator
 @inline
 export function repeatExpiries(n: u32, limit: u64, max: u32): u32 {
@@ -227,13 +240,21 @@ export function repeatExpiries(n: u32, limit: u64, max: u32): u32 {
     left--;
   } while (deadline < limit && done < max && left != 0);
   block.now = last;
-  r.left = left;
+  storeRepeats(n, ticks, cmp64, deadline, left);
+  return done;
+}
+
+// Timer n after its repeats: its ticks, comparator and deadline as expire() and arm() leave them.
+// @ts-ignore: decorator
+@inline
+function storeRepeats(n: u32, ticks: u64, cmp64: u64, deadline: u64, left: u32): void {
+  const t = timer(n);
   t.ticks = ticks;
   t.cmp64 = cmp64;
   t.cmp = t.conf & TN_32MODE_CNF ? cmp64 & LOW32 : cmp64;
   t.deadline = deadline;
   t.last = deadline;
-  return done;
+  repeat(n).left = left;
 }
 
 // How many more of timer n's expiries prepareRepeats() has prepared.

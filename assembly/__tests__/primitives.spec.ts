@@ -3,7 +3,7 @@
 
 import { EVENT_CAPACITY, EVENT_LINE, EVENT_MSI, EVENT_PIT, EVENT_PULSE, EVENT_SIZE, MAX_TIME, QUEUE_HEADER_SIZE } from "../abi";
 import { counterValue, horizonTicks, startCounter, stopCounter, ticksSinceEnable } from "../clock";
-import { disarm, earliestDeadline, earliestTimer, rebuildDeadlines, updateDeadline } from "../deadlines";
+import { disarm, earliestDeadline, earliestKey, keyTimer, rebuildDeadlines, updateDeadline } from "../deadlines";
 import { advanceTo, powerOn } from "../device";
 import {
   consumeEvents, freeEventSlots, publishDeferLimit, pulseLine, QUEUE, sendMsi,
@@ -52,6 +52,10 @@ function nextRandom(): u32 {
 }
 
 // A timer's new deadline and ticks, carried into the tree.
+function earliestTimer(): u32 {
+  return keyTimer(earliestKey());
+}
+
 function setDeadline(n: u32, deadline: u64, ticks: u64): void {
   timer(n).deadline = deadline;
   timer(n).ticks = ticks;
