@@ -108,7 +108,8 @@ export class Hpet<K extends TimeKind = "number"> implements HpetCallbacks<TimeOf
   declare private advanceF64: HpetExports["advance_f64"];
   declare private readonly module: WasmModule;
   declare private readonly timeKind: K;
-  /** timeKind is "number", as a boolean: less bytecode to test (see Num). */
+  /** timeKind is "number", as a boolean: less bytecode to test (see Num). The hot paths test it
+   * with `=== true` (see advancing). */
   declare private readonly numberTime: boolean;
   declare private readonly time: TimeCodec<TimeOf<K>>;
   declare private words: Uint32Array;
@@ -335,7 +336,7 @@ export class Hpet<K extends TimeKind = "number"> implements HpetCallbacks<TimeOf
     // the module's defer limit) or made. The module checks the rest (a whole number below 2^63;
     // once disposed, it throws); a refused call changes nothing, so the checked path may make
     // it again and explain the error.
-    if (typeof timeNs === "number" && timeNs >= this.accessTime && this.advancing !== true && this.numberTime) {
+    if (typeof timeNs === "number" && timeNs >= this.accessTime && this.advancing !== true && this.numberTime === true) {
       if (timeNs < this.doubles[this.deferLimitDouble]! && Number.isInteger(timeNs)) {
         this.accessTime = timeNs;
         return;
@@ -360,7 +361,7 @@ export class Hpet<K extends TimeKind = "number"> implements HpetCallbacks<TimeOf
   nextDeadline(): TimeOf<K> | null {
     // The defer limit is the earliest deadline itself while that is exact as a double.
     const limit = this.doubles[this.deferLimitDouble]!;
-    if (this.numberTime && limit <= Num.MAX_SAFE) return limit as TimeOf<K>;
+    if (this.numberTime === true && limit <= Num.MAX_SAFE) return limit as TimeOf<K>;
     return this.moduleDeadline();
   }
 
@@ -635,7 +636,7 @@ export class Hpet<K extends TimeKind = "number"> implements HpetCallbacks<TimeOf
 
   // The time of the event record at word `at`.
   private eventTime(words: Uint32Array, at: number): TimeOf<K> {
-    return (this.numberTime ? words[at + 1]! * Num.TWO_TO_32 + words[at]! : this.bigintEventTime(words, at)) as TimeOf<K>;
+    return (this.numberTime === true ? words[at + 1]! * Num.TWO_TO_32 + words[at]! : this.bigintEventTime(words, at)) as TimeOf<K>;
   }
 
   // (Out of line, like moduleDeadline: bigint time then costs number time no inlining budget.)
