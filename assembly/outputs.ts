@@ -116,19 +116,27 @@ export function keepsRecord(n: u32): bool {
   return load<u32>(keptRecord(n)) != 0;
 }
 
-// Timer n's kept record again, if it kept one, at `time`. The caller has made sure there is
-// room for it.
+// Timer n's kept record again, if it kept one, `count` (at least one) times: at `first`, then
+// every `step` ns. The caller has made sure there is room for them.
 // @ts-ignore: decorator
 @inline
-export function repeatRecord(n: u32, time: u64): void {
+export function repeatRecords(n: u32, first: u64, step: u64, count: u32): void {
   const kept = keptRecord(n);
-  if (load<u32>(kept) == 0) return;
-  const count = eventCount();
-  const p = RECORDS + <usize>count * EVENT_SIZE;
-  store<u64>(p, time);
-  store<u32>(p, load<u32>(kept), 8);
-  store<u64>(p, load<u64>(kept, 4), 12);
-  store<u32>(QUEUE + COUNT_OFFSET, count + 1);
+  const kind = load<u32>(kept);
+  if (kind == 0) return;
+  const operands = load<u64>(kept, 4);
+  const queued = eventCount();
+  let p = RECORDS + <usize>queued * EVENT_SIZE;
+  const end = p + <usize>count * EVENT_SIZE;
+  let time = first;
+  do {
+    store<u64>(p, time);
+    store<u32>(p, kind, 8);
+    store<u64>(p, operands, 12);
+    time += step;
+    p += EVENT_SIZE;
+  } while (p < end);
+  store<u32>(QUEUE + COUNT_OFFSET, queued + count);
 }
 
 // Drive a route line; only changes of level are reported.

@@ -4,7 +4,7 @@
 import { EXPIRIES_PER_CALL_MAX } from "./abi";
 import { horizonTicks, ticksSinceEnable } from "./clock";
 import { updateDeadline } from "./deadlines";
-import { keepRecord, pulseLine, repeatRecord, sendMsi, setLine } from "./outputs";
+import { keepRecord, pulseLine, repeatRecords, sendMsi, setLine } from "./outputs";
 import {
   ENABLE_CNF, LEG_RT_CNF, LEGACY_TIMER0_LINE, LEGACY_TIMER1_LINE, MAX_TIMERS, TN_32MODE_CNF,
   TN_COMPARATOR, TN_CONF, TN_CONF_WRITE_MASK, TN_FSB_EN_CNF, TN_FSB_ROUTE, TN_INT_ENB_CNF,
@@ -208,7 +208,7 @@ export function prepareRepeats(n: u32, queued: u32): bool {
 export function repeatExpiry(n: u32, deadline: u64): bool {
   const t = timer(n);
   const r = repeat(n);
-  repeatRecord(n, deadline);
+  repeatRecords(n, deadline, 0, 1);
   block.now = deadline;
   const left = r.left - 1;
   storeRepeats(n, t.ticks + t.period, t.cmp64 + t.period, deadline + r.step, left);
@@ -216,31 +216,24 @@ export function repeatExpiry(n: u32, deadline: u64): bool {
 }
 
 // repeatExpiry() at every deadline of timer n, the earliest, before `limit` while its repeats
-// last: at most `max` (at least one) expiries, in locals until the last. Returns how many.
-// @ts-ignore: decorator
-@inline
+// last: at most `max` (at least one) expiries. Returns how many.
 export function repeatExpiries(n: u32, limit: u64, max: u32): u32 {
   const t = timer(n);
   const r = repeat(n);
-  const period = t.period;
   const step = r.step;
-  let left = r.left;
-  let ticks = t.ticks;
-  let cmp64 = t.cmp64;
-  let deadline = t.deadline;
-  let last = deadline;
-  let done: u32 = 0;
-  do {
-    repeatRecord(n, deadline);
-    last = deadline;
-    ticks += period;
-    cmp64 += period;
-    deadline += step;
+  const count = min(max, r.left);
+  // The first is due (n is the earliest), then every deadline before the limit.
+  const first = t.deadline;
+  let next = first + step;
+  let done: u32 = 1;
+  while (done < count && next < limit) {
+    next += step;
     done++;
-    left--;
-  } while (deadline < limit && done < max && left != 0);
-  block.now = last;
-  storeRepeats(n, ticks, cmp64, deadline, left);
+  }
+  repeatRecords(n, first, step, done);
+  block.now = next - step;
+  const ticks = <u64>done * t.period;
+  storeRepeats(n, t.ticks + ticks, t.cmp64 + ticks, next, r.left - done);
   return done;
 }
 
