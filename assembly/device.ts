@@ -7,7 +7,7 @@ import { disarm, earliestKey, keyDeadline, keyTimer, rebuildDeadlines, runLimit,
 import { consumeEvents, eventCount, keepsRecord, publishCounter, setLine, setPitEnable } from "./outputs";
 import {
   ENABLE_CNF, GCAP_ID, GEN_CONF, GEN_CONF_WRITE_MASK, GINTR_STA, LEG_RT_CNF, LEGACY_TIMER0_LINE,
-  LEGACY_TIMER1_LINE, MAIN_CNT, MAX_TIMERS, TIMER_BASE, TIMER_STRIDE_SHIFT, TN_INT_ENB_CNF,
+  LEGACY_TIMER1_LINE, MAIN_CNT, MAX_TIMERS, TIMER_BASE, TIMER_STRIDE_SHIFT, TN_INT_ENB_CNF, TN_TYPE_CNF,
 } from "./registers";
 import {
   block, capabilities, configure, NEVER, numTimers, periodNs, STATE, STATE_SIZE, timer,
@@ -201,7 +201,7 @@ export function advanceTo(time: u64): i32 {
       expireAt(n, deadline);
       signal(n);
       if (block.lines != lines) steady = 0;
-      else if (prepareRepeats(n, queued)) steady |= bit;
+      else if ((timer(n).conf & TN_TYPE_CNF) && prepareRepeats(n, queued)) steady |= bit;
     }
     earliest = updateDeadline(n);
     previous = n;

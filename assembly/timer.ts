@@ -176,9 +176,9 @@ export function signal(n: u32): void {
   }
 }
 
-// Timer n has just expired without changing a line (see advanceTo() in device.ts), its
-// record, if it made one, queued after the first `queued`. Returns whether its next expiry can
-// repeat arithmetically, and prepares the repeats. While the timer is periodic and on time
+// Timer n, periodic, has just expired without changing a line (see advanceTo() in device.ts),
+// its record, if it made one, queued after the first `queued`. Returns whether its next expiry
+// can repeat arithmetically, and prepares the repeats. While the timer is on time
 // (the counter at its deadline equals its comparator, and the deadline is on a whole tick),
 // its period at least the storm guard, each expiry adds the period to its ticks and
 // comparator and the period's length to its deadline, exactly as expire() and arm() would,
@@ -187,7 +187,7 @@ export function prepareRepeats(n: u32, queued: u32): bool {
   const t = timer(n);
   const period = t.period;
   const ticks = t.ticks;
-  if (!(t.conf & TN_TYPE_CNF) || period == 0 || period > horizonTicks - ticks
+  if (period == 0 || period > horizonTicks - ticks
     || block.base + ticks != t.cmp64 || t.deadline != block.tEnable + ticks * periodNs
     || t.deadline < block.now) return false;
   const step = period * periodNs; // below MAX_TIME: the period is within the horizon
