@@ -14,9 +14,8 @@ import {
   timerResetConf,
 } from "./state";
 import {
-  deposit, expire, lower, prepareRepeats, program, raise, readTimerRegister, repeatExpiries, repeatExpiry, repeatsLeft,
-  signal,
-  writeTimerRegister,
+  deposit, expire, lower, prepareRepeats, program, raise, readTimerRegister, repeatExpiries, repeatExpiry,
+  repeatsLeft, signal, writeTimerRegister,
 } from "./timer";
 
 export const INPUT_PIT: u32 = 0; // the PIT's IRQ0 output
