@@ -51,11 +51,12 @@ function nextRandom(): u32 {
   return seed >>> 8;
 }
 
-// A timer's new deadline and ticks, carried into the tree.
+// The earliest timer, as the device's expiry loop takes it from the tree.
 function earliestTimer(): u32 {
   return keyTimer(earliestKey());
 }
 
+// A timer's new deadline and ticks, carried into the tree.
 function setDeadline(n: u32, deadline: u64, ticks: u64): void {
   timer(n).deadline = deadline;
   timer(n).ticks = ticks;
