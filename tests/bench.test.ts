@@ -53,3 +53,29 @@ test("an unknown workload or engine is a usage error", async () => {
   await assert.rejects(hpet("bench", "--engine", "v8"), /unknown engine "v8"/);
   await assert.rejects(hpet("bench", "--quick", "--workload", "nope"), /unknown workload "nope"/);
 });
+
+test("bench/oneshot-parts.ts --quick times each part of the one-shot cycle against the floor", async () => {
+  const script = new URL("../bench/oneshot-parts.ts", import.meta.url).pathname;
+  const stdout = await new Promise<string>((resolve, reject) => {
+    execFile(process.execPath, ["--import", "tsx", script, "--quick"], (error, out, stderr) => {
+      if (error) reject(new Error(`oneshot-parts: ${stderr}`));
+      else resolve(out);
+    });
+  });
+  const [machine, header, ...rows] = stdout.trimEnd().split("\n");
+  assert.match(machine!, /, \d+ CPUs, Node \d+\.\d+\.\d+; medians of 7 segments$/);
+  assert.match(header!, /^part +ns +floors$/);
+  const parsed = rows.map((row) => {
+    const match = /^(.+?) +(\d+\.\d\d) +(\d+\.\d)$/.exec(row);
+    assert.ok(match, `row "${row}"`);
+    return { name: match[1], ns: Number(match[2]), floors: Number(match[3]) };
+  });
+  assert.deepEqual(parsed.map((p) => p.name), [
+    "empty call (the floor)", "a call with a time (set_time)", "a write that changes nothing",
+    "a comparator write (arms timer 0)", "the cycle on the exports", "the cycle through Hpet (oneshot)",
+  ]);
+  for (const { name, ns, floors } of parsed) {
+    assert.ok(ns > 0, `${name}: ${ns} ns`);
+    assert.ok(Math.abs(floors - ns / parsed[0]!.ns) <= 0.06, `${name}: ${floors} floors for ${ns} ns`);
+  }
+});
