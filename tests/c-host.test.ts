@@ -1,8 +1,8 @@
 // The C host on Wasmtime's C API (hosts/c/), built here with gcc against the wasmtime wheel's
 // library (.venv, made on first use): its replay must match every example trace and a few
-// hundred generated ones byte for byte, with `hpet replay`'s contract; its own test program
-// (hosts/c/misuse_test.c) checks refusals and counter reads; its Wasmtime declarations are
-// proven against the library.
+// hundred generated ones byte for byte, with `hpet replay`'s contract; its own test programs
+// check refusals and counter reads (hosts/c/misuse_test.c) and its batched event delivery
+// (hosts/c/delivery_test.c); its Wasmtime declarations are proven against the library.
 
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
@@ -214,6 +214,12 @@ test("the C host refuses misuse with the documented codes and changes nothing; i
   assert.ok(passed >= 100_000, `${passed} checks`);
 });
 
+test("the C host delivers every event once and in order across its batched consumption; snapshots leave delivered ones out", async () => {
+  const result = await run(join(C_BUILD, "hpet-delivery"), [WASM]);
+  assert.equal(result.status, 0, `${result.stdout}${result.stderr}`);
+  assert.match(result.stdout, /^hpet-delivery: \d+ checks passed\n$/);
+});
+
 test("hosts/c/wasmtime_decls.h matches the library: layouts proven by calls, every declared function exported", async () => {
   const result = await run(join(C_BUILD, "decls-check"), []);
   assert.equal(result.status, 0, result.stdout);
@@ -229,7 +235,7 @@ test("hosts/c/wasmtime_decls.h matches the library: layouts proven by calls, eve
 });
 
 test("the programs are built with the rpath of the wheel's library and nothing else to find it", async () => {
-  for (const program of ["hpet-replay", "hpet-bench", "hpet-misuse", "decls-check"]) {
+  for (const program of ["hpet-replay", "hpet-bench", "hpet-misuse", "hpet-delivery", "decls-check"]) {
     const path = join(C_BUILD, program);
     assert.ok((await stat(path)).mode & 0o100, `${program} is executable`);
     const { stdout } = await run("readelf", ["-d", path]);

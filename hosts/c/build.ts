@@ -5,6 +5,7 @@
 //   build/c/hpet-replay   hosts/c/replay.c: `hpet replay` on the C host
 //   build/c/hpet-bench    hosts/c/bench.c: the workloads of `hpet bench --engine c`
 //   build/c/hpet-misuse   hosts/c/misuse_test.c: the host's refusals and counter reads, tested
+//   build/c/hpet-delivery hosts/c/delivery_test.c: the host's batched event delivery, tested
 //   build/c/decls-check   hosts/c/decls_check.c: wasmtime_decls.h against the library
 
 import { execFile } from "node:child_process";
@@ -24,6 +25,7 @@ const PROGRAMS: Record<string, readonly string[]> = {
   "hpet-replay": ["replay.c", "trace.c", "hpet_host.c"],
   "hpet-bench": ["bench.c", "hpet_host.c"],
   "hpet-misuse": ["misuse_test.c", "hpet_host.c"],
+  "hpet-delivery": ["delivery_test.c", "hpet_host.c"],
   "decls-check": ["decls_check.c"],
 };
 

@@ -18,6 +18,10 @@
 #define EVENT_COUNT_MASK ((uint32_t)HPET_ADVANCE_INCOMPLETE - 1u)
 #define AT_DEVICE_TIME (-1) /* the time argument meaning "the device's current time" */
 #define MEMORY_PAGE 65536u
+/* Taken events stay in the module's queue until this many are queued: consuming them costs a
+ * call, which most calls then save. It leaves room for the events of any call and for most of
+ * a full advance (as the TypeScript host does). */
+#define CONSUME_AT 512u
 
 struct hpet_module {
     wasm_engine_t *engine;
@@ -83,6 +87,8 @@ struct hpet {
     uint64_t device_time;
     int advancing;           /* an advance is delivering its events: accesses at the device's time */
     struct divider period;   /* the counter period, for counter reads on this hpet's own thread */
+    /* Events at the front of the module's queue already taken into `pending`. */
+    uint32_t taken;
     /* Events taken from the module's queue, not yet delivered (raw records). */
     uint8_t *pending;
     size_t pending_capacity; /* in records */
@@ -181,19 +187,31 @@ static void dispatch(hpet *h, const uint8_t *record) {
     }
 }
 
-/* Take `count` queued events in one copy and one events_consume, then deliver them in order. A
- * callback may call back into this hpet: the events of such a call queue up behind the ones
- * already taken and go out in turn. */
+/* Free the module's queue of the events already taken. */
+static int consume_taken(hpet *h) {
+    wasmtime_val_raw_t raw[1] = { { .i32 = (int32_t)h->taken } };
+    int status = call(h, &h->f.events_consume, raw, 1);
+    if (status == 0) h->taken = 0;
+    return status;
+}
+
+/* Before a call that may queue events: free the queue once many taken events fill it. */
+static int make_room(hpet *h) {
+    return h->taken >= CONSUME_AT ? consume_taken(h) : 0;
+}
+
+/* Take the queued events after the `taken` ones (`count` are queued) in one copy, then deliver
+ * them in order. A callback may call back into this hpet: the events of such a call queue up
+ * behind the ones already taken and go out in turn. */
 static int drain(hpet *h, uint32_t count) {
-    if (count > 0) {
-        int status = reserve_pending(h, count);
+    if (count > h->taken) {
+        uint32_t fresh = count - h->taken;
+        int status = reserve_pending(h, fresh);
         if (status < 0) return status;
-        memcpy(h->pending + h->pending_tail * HPET_EVENT_SIZE, h->area + HPET_QUEUE_HEADER_SIZE,
-               (size_t)count * HPET_EVENT_SIZE);
-        h->pending_tail += count;
-        wasmtime_val_raw_t raw[1] = { { .i32 = (int32_t)count } };
-        status = call(h, &h->f.events_consume, raw, 1);
-        if (status < 0) return status;
+        memcpy(h->pending + h->pending_tail * HPET_EVENT_SIZE,
+               h->area + HPET_QUEUE_HEADER_SIZE + (size_t)h->taken * HPET_EVENT_SIZE, (size_t)fresh * HPET_EVENT_SIZE);
+        h->pending_tail += fresh;
+        h->taken = count;
     }
     if (h->dispatching) return 0;
     h->dispatching = 1;
@@ -554,6 +572,7 @@ int hpet_write(hpet *h, uint32_t offset, uint32_t size, uint64_t value) {
     int status = check_access(h, offset, size);
     if (status < 0) return status;
     if (size < 8 && value >> (8 * size) != 0) return HPET_HOST_BAD_VALUE;
+    if ((status = make_room(h)) < 0) return status;
     wasmtime_val_raw_t raw[3];
     raw[0].i32 = (int32_t)offset;
     if (size == 4) {
@@ -576,6 +595,7 @@ int hpet_set_input(hpet *h, uint32_t input, uint32_t level) {
     if (h == NULL) return HPET_HOST_NULL;
     if (input > 1 || level > 1) return HPET_ERR_BAD_INPUT;
     int status = commit_time(h);
+    if (status == 0) status = make_room(h);
     if (status < 0) return status;
     wasmtime_val_raw_t raw[2] = { { .i32 = (int32_t)input }, { .i32 = (int32_t)level } };
     status = call(h, &h->f.set_input, raw, 2);
@@ -585,24 +605,22 @@ int hpet_set_input(hpet *h, uint32_t input, uint32_t level) {
 int hpet_reset(hpet *h) {
     if (h == NULL) return HPET_HOST_NULL;
     int status = commit_time(h);
+    if (status == 0) status = make_room(h);
     if (status < 0) return status;
     wasmtime_val_raw_t raw[1];
     status = call(h, &h->f.reset, raw, 1);
     return settle(h, status, raw);
 }
 
-int hpet_advance(hpet *h, uint64_t time_ns) {
-    if (h == NULL) return HPET_HOST_NULL;
-    if (h->advancing) return HPET_HOST_REENTRANT;
-    if (time_ns > HPET_MAX_TIME) return HPET_ERR_BAD_TIME;
-    if (time_ns < h->host_time) return HPET_ERR_TIME_BACKWARDS;
-    if (time_ns < earliest_deadline(h)) {
-        h->host_time = time_ns; /* nothing expires before it: the next access carries it */
-        return 0;
-    }
+/* An advance that may expire something: out of line, so that a deferred advance (below) costs
+ * no more than its checks. */
+static int advance_module(hpet *h, uint64_t time_ns) __attribute__((noinline));
+
+static int advance_module(hpet *h, uint64_t time_ns) {
     int status = 0;
     h->advancing = 1;
     for (;;) {
+        if ((status = make_room(h)) < 0) break;
         wasmtime_val_raw_t raw[1] = { { .i64 = (int64_t)time_ns } };
         if ((status = call(h, &h->f.advance, raw, 1)) < 0) break;
         int32_t result = raw[0].i32;
@@ -616,6 +634,18 @@ int hpet_advance(hpet *h, uint64_t time_ns) {
     }
     h->advancing = 0;
     return status;
+}
+
+int hpet_advance(hpet *h, uint64_t time_ns) {
+    if (h == NULL) return HPET_HOST_NULL;
+    if (h->advancing) return HPET_HOST_REENTRANT;
+    if (time_ns > HPET_MAX_TIME) return HPET_ERR_BAD_TIME;
+    if (time_ns < h->host_time) return HPET_ERR_TIME_BACKWARDS;
+    if (time_ns < earliest_deadline(h)) {
+        h->host_time = time_ns; /* nothing expires before it: the next access carries it */
+        return 0;
+    }
+    return advance_module(h, time_ns);
 }
 
 int hpet_now(hpet *h, uint64_t *time_ns) {
@@ -663,6 +693,8 @@ size_t hpet_snapshot_capacity(const hpet *h) {
 int hpet_snapshot(hpet *h, uint8_t *buffer, size_t capacity, size_t *length) {
     if (h == NULL || buffer == NULL || length == NULL) return HPET_HOST_NULL;
     int status = commit_time(h);
+    /* The snapshot holds the queued events: only those not yet taken. */
+    if (status == 0 && h->taken > 0) status = consume_taken(h);
     if (status < 0) return status;
     int32_t size = 0;
     if ((status = call_i32(h, &h->f.snapshot, &size)) < 0) return status;
@@ -683,6 +715,7 @@ int hpet_restore(hpet *h, const uint8_t *bytes, size_t length) {
     int status = call(h, &h->f.restore, raw, 1);
     if (status < 0) return status;
     if (raw[0].i32 < 0) return raw[0].i32;
+    h->taken = 0; /* the snapshot's queue replaced the one taken from */
     if ((status = call(h, &h->f.now, raw, 1)) < 0) return status;
     h->host_time = h->device_time = (uint64_t)raw[0].i64;
     return drain(h, load32(h->area + HPET_COUNT_OFFSET));
