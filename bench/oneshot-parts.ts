@@ -1,6 +1,6 @@
 // The one-shot cycle taken apart (bench/README.md, "What a cycle still costs"): the calls it is
-// made of, each timed on its own in one process, from the empty call up to the whole cycle
-// through Hpet, each as a ratio to the empty call measured in the same process.
+// made of, each timed on its own in one process, up to the whole cycle through Hpet, each as a
+// ratio to the floor (the empty call, measured as `hpet bench` measures it) in the same process.
 //
 //   node --import tsx bench/oneshot-parts.ts [--quick]
 //
@@ -12,10 +12,12 @@
 // from complete type feedback; the figure is the median of SEGMENTS timed segments.
 
 import { cpus } from "node:os";
-import { ABI_VERSION, HostArea, type HpetExports, hpetExports } from "../hosts/ts/abi.ts";
+import { HostArea, type HpetExports, hpetExports } from "../hosts/ts/abi.ts";
 import { compileModule } from "../hosts/ts/module.ts";
 import { wasm, type WasmModule } from "../hosts/ts/wasm.ts";
-import { oneshot } from "./workloads.ts";
+import {
+  floorNsPerCall, GEN_CONF, MODE_32, oneshot, ONESHOT_ENABLED, ROUTE_SHIFT, timerCmp, timerConf,
+} from "./workloads.ts";
 
 interface Part {
   readonly name: string;
@@ -30,35 +32,21 @@ const FULL_OPERATIONS = 2_000_000;
 const QUICK_OPERATIONS = 70_000;
 const CONSUME_AT = 512;
 
-const GEN_CONF = 0x10;
 const RESERVED = 0xf8; // inside the window, no register: the write is decoded and ignored
-const TIMER0_CONF = 0x100;
-const TIMER0_CMP = 0x108;
-const ONESHOT_32BIT_ENABLED = 0x4 | 0x100 | (2 << 9); // Tn_INT_ENB_CNF | Tn_32MODE_CNF, route 2
+const TIMER0_CMP = timerCmp(0);
 
 // An instance with timer 0 one-shot in 32-bit mode, as the oneshot workload programs it, and
 // the counter running from time 0 (10 ns a tick).
 function oneshotInstance(module: WasmModule): HpetExports {
   const x = hpetExports(new wasm.Instance(module, {}));
   x.init(3, 0, 0x00ff0004, 10);
-  x.write32(TIMER0_CONF, ONESHOT_32BIT_ENABLED, 0);
+  x.write32(timerConf(0), ONESHOT_ENABLED | MODE_32 | (2 << ROUTE_SHIFT), 0);
   x.write32(GEN_CONF, 1, 0);
   x.events_consume(x.events_count());
   return x;
 }
 
 const parts: readonly Part[] = [
-  {
-    name: "empty call (the floor)",
-    start(module) {
-      const x = hpetExports(new wasm.Instance(module, {}));
-      return (n) => {
-        let failed = 0;
-        for (let i = 0; i < n; i++) failed |= x.abi_version() ^ ABI_VERSION;
-        return failed;
-      };
-    },
-  },
   {
     name: "a call with a time (set_time)",
     start(module) {
@@ -161,10 +149,13 @@ function measure(run: (n: number) => number, operations: number): number {
 const quick = process.argv.includes("--quick");
 const module = await compileModule();
 const operations = quick ? QUICK_OPERATIONS : FULL_OPERATIONS;
-const results = parts.map((part) => ({ name: part.name, ns: measure(part.start(module), operations) }));
-const floor = results[0]!.ns;
+const floor = floorNsPerCall(module, operations);
+const results = [
+  { name: "empty call (the floor)", ns: floor },
+  ...parts.map((part) => ({ name: part.name, ns: measure(part.start(module), operations) })),
+];
 const cpu = cpus()[0];
-console.log(`${cpu?.model ?? "unknown CPU"}, ${cpus().length} CPUs, Node ${process.versions.node}; medians of ${SEGMENTS} segments`);
+console.log(`${cpu?.model ?? "unknown CPU"}, ${cpus().length} CPUs, Node ${process.versions.node}; medians of ${SEGMENTS} segments (the floor: of 5)`);
 console.log(`${"part".padEnd(36)}${"ns".padStart(8)}${"floors".padStart(8)}`);
 for (const { name, ns } of results) {
   console.log(`${name.padEnd(36)}${ns.toFixed(2).padStart(8)}${(ns / floor).toFixed(1).padStart(8)}`);

@@ -18,14 +18,14 @@ export interface NodeWorkload {
 
 const MS = 1_000_000;
 const EDGE_PERIODIC_ENABLED = 0x4c; // TN_VAL_SET_CNF | TN_TYPE_CNF | TN_INT_ENB_CNF
-const ROUTE_SHIFT = 9;
+export const ROUTE_SHIFT = 9;
 const FSB_EN = 0x4000;
-const MODE_32 = 0x100;
-const ONESHOT_ENABLED = 0x4; // TN_INT_ENB_CNF
-const GEN_CONF = 0x10;
+export const MODE_32 = 0x100;
+export const ONESHOT_ENABLED = 0x4; // TN_INT_ENB_CNF
+export const GEN_CONF = 0x10;
 const MAIN_CNT = 0xf0;
-const timerConf = (n: number) => 0x100 + 0x20 * n;
-const timerCmp = (n: number) => 0x108 + 0x20 * n;
+export const timerConf = (n: number) => 0x100 + 0x20 * n;
+export const timerCmp = (n: number) => 0x108 + 0x20 * n;
 const timerFsb = (n: number) => 0x110 + 0x20 * n;
 
 // Program timer n as a periodic timer: first expiry one period from 0, then every period.
