@@ -7,6 +7,7 @@
 //   build/c/hpet-misuse   hosts/c/misuse_test.c: the host's refusals and counter reads, tested
 //   build/c/hpet-delivery hosts/c/delivery_test.c: the host's batched event delivery, tested
 //   build/c/decls-check   hosts/c/decls_check.c: wasmtime_decls.h against the library
+// (The two tests share their checks and summary line: hosts/c/test_checks.h.)
 
 import { execFile } from "node:child_process";
 import { mkdir } from "node:fs/promises";

@@ -6,10 +6,10 @@
  *   - a snapshot leaves out the events already delivered: restored, it delivers none of them.
  * Usage: hpet-delivery PATH/TO/hpet.wasm. Prints "hpet-delivery: N checks passed" and exits 0,
  * or names each failed check and exits 1. */
-#include <stdio.h>
 #include <string.h>
 
 #include "hpet_host.h"
+#include "test_checks.h"
 
 #define GEN_CONF 0x10u
 #define TIMER0_CONF 0x100u
@@ -19,13 +19,6 @@
 #define PERIOD_NS 10000u /* 1000 ticks of 10 ns */
 #define EXPIRIES 1500u   /* about three refills of the host's batch of 512 */
 #define NESTED_AT 700u   /* the expiry whose callback drives the PIT input */
-
-static int checks, failures;
-
-static void check(int ok, const char *what, long detail) {
-    checks++;
-    if (!ok && failures++ < 50) printf("hpet-delivery: FAILED: %s (%ld)\n", what, detail);
-}
 
 /* What the callbacks saw, in order. */
 typedef struct seen {
@@ -99,21 +92,10 @@ static void delivery(const hpet_module *module) {
 }
 
 int main(int argc, char **argv) {
-    if (argc != 2) {
-        fprintf(stderr, "usage: hpet-delivery PATH/TO/hpet.wasm\n");
-        return 2;
-    }
-    hpet_module *module = NULL;
-    if (hpet_module_load(argv[1], &module) != 0) {
-        fprintf(stderr, "hpet-delivery: %s\n", hpet_error_detail());
-        return 2;
-    }
+    test_name = "hpet-delivery";
+    hpet_module *module = load_test_module(argc, argv);
+    if (module == NULL) return 2;
     delivery(module);
     hpet_module_delete(&module);
-    if (failures > 0) {
-        printf("hpet-delivery: %d of %d checks failed\n", failures, checks);
-        return 1;
-    }
-    printf("hpet-delivery: %d checks passed\n", checks);
-    return 0;
+    return checks_summary();
 }

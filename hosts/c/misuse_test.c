@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "hpet_host.h"
+#include "test_checks.h"
 #include "wasmtime_decls.h"
 
 #define GEN_CONF 0x10u
@@ -23,13 +24,6 @@
 #define TIMER0_CONF 0x100u
 #define TIMER0_CMP 0x108u
 #define PERIODIC_ENABLED 0x4Cu /* Tn_VAL_SET_CNF | Tn_TYPE_CNF | Tn_INT_ENB_CNF */
-
-static int checks, failures;
-
-static void check(int ok, const char *what, long detail) {
-    checks++;
-    if (!ok && failures++ < 50) printf("hpet-misuse: FAILED: %s (%ld)\n", what, detail);
-}
 
 /* --- State, to prove that a refused call changed nothing ---------------------------------------- */
 
@@ -352,15 +346,9 @@ static void counter_matches(const hpet_module *module, wasm_engine_t *engine, wa
 }
 
 int main(int argc, char **argv) {
-    if (argc != 2) {
-        fprintf(stderr, "usage: hpet-misuse PATH/TO/hpet.wasm\n");
-        return 2;
-    }
-    hpet_module *module = NULL;
-    if (hpet_module_load(argv[1], &module) != 0) {
-        fprintf(stderr, "hpet-misuse: %s\n", hpet_error_detail());
-        return 2;
-    }
+    test_name = "hpet-misuse";
+    hpet_module *module = load_test_module(argc, argv);
+    if (module == NULL) return 2;
     misuse(module);
 
     FILE *file = fopen(argv[1], "rb");
@@ -376,10 +364,5 @@ int main(int argc, char **argv) {
     wasmtime_module_delete(raw_module);
     wasm_engine_delete(engine);
     hpet_module_delete(&module);
-    if (failures > 0) {
-        printf("hpet-misuse: %d of %d checks failed\n", failures, checks);
-        return 1;
-    }
-    printf("hpet-misuse: %d checks passed\n", checks);
-    return 0;
+    return checks_summary();
 }
